@@ -532,7 +532,7 @@ export interface RouteTest {
    */
   $schema?: string;
   /**
-   * Suite id.
+   * Suite id, unique among route-test suites.
    */
   id: Id;
   /**
@@ -540,6 +540,8 @@ export interface RouteTest {
    */
   name?: string;
   /**
+   * The calls of this suite, each with the decision expected for it.
+   *
    * @minItems 1
    */
   cases: [
