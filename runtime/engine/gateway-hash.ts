@@ -1,0 +1,208 @@
+// Gateway choice within one carrier, compatible with Kamailio carrierroute.
+//
+// What carrierroute does (read in kamailio src/modules/carrierroute: cr_rule.c `add_route_rule`,
+// cr_data.c `rule_fixup_recursor` / `fixup_rule_backup`, cr_func.c `rewrite_on_rule`,
+// prime_hash.c `hash_func` / `first_token`, core crc.c `crc32_uint`, carrierroute.h `DICE_MAX`):
+//
+// 1. Load. Every target (rule) of a prefix gets `prob`; a rule with status 0 and no backup gets
+//    prob 0. The file loader keeps prob in a C `float` (so 0.7 is 0.699999988…); the DB loader in a
+//    `double`. Rules are kept in a list: rules of prob 0 first, the others ordered by hash_index,
+//    a new rule going *before* existing rules of equal hash_index (so hashless rules end up in
+//    reverse file order).
+// 2. Fixup. Walking that list, `dice_to = (int)(prob * 1000 + previous dice_to)` and
+//    `dice_max = (int)(dice_max + prob * 1000)`, truncating at every step. Hash indexes: explicit
+//    ones take their slot, hashless rules fill the free slots in list order. A disabled rule's
+//    `backup` (a hash index) is resolved to its rule.
+// 3. Route (`cr_route`, algorithm crc32). `hash = crc32(first whitespace-free token of the Call-ID)`,
+//    `prob = hash % dice_max`; the chosen rule is the first in list order whose `dice_to > prob`
+//    (the last rule if none). If that rule is disabled, its backup is used (whatever the backup's
+//    own status), else the call fails.
+//    `cr_nofallback_route` instead takes the rule with hash index `hash % max_targets + 1`.
+//
+// Example: targets A (prob 0.5), B (0.5), both hashless and active, file mode. The list is [B, A]
+// (reverse file order), dice_to B = 500, A = 1000. Call-ID "abc" → crc32 0x352441c2 = 891568578,
+// 891568578 % 1000 = 578 → A.
+//
+// Everything is precomputed into typed arrays when an artefact is loaded; a pick is a CRC over
+// the Call-ID plus a short binary search, with no allocation.
+
+import { crc32Ascii } from './crc32.js';
+
+/** carrierroute's DICE_MAX: probabilities are scaled by it into integer ranges. */
+export const DICE_MAX = 1000;
+
+export interface CrTarget {
+  /** carrierroute `prob` (a weight: targets need not sum to 1). */
+  prob: number;
+  /** carrierroute `status`: false is a deactivated target. */
+  enabled: boolean;
+  /** carrierroute `hash_index`, 1-based; 0 or absent = assigned from the list order. */
+  hashIndex?: number;
+  /** Hash index of the target that takes this one's calls while it is disabled (`backup`). */
+  backup?: number;
+}
+
+/**
+ * How the probability is held, as carrierroute holds it: `float32` is the config-file loader
+ * (a C float), `float64` the database loader (a double). They differ at the truncations: 0.7 is
+ * 699 dice points from a file, 700 from a database.
+ */
+export type CrPrecision = 'float32' | 'float64';
+
+export interface CrTable {
+  /** Number of targets (carrierroute `rule_num` = `max_targets`). */
+  readonly size: number;
+  /** Sum of the dice ranges; a hash is reduced modulo this. 0 = nothing routable. */
+  readonly diceMax: number;
+  /** Per list position: upper (exclusive) end of its dice range. Non-decreasing. */
+  readonly diceTo: Int32Array;
+  /** Per list position: the input index of the target finally used (backup applied), or -1. */
+  readonly pick: Int32Array;
+  /** Per list position: the input index of the rule itself (before backup). */
+  readonly rule: Int32Array;
+  /** Per hash index - 1: the input index finally used by `cr_nofallback_route`, or -1. */
+  readonly byHashIndex: Int32Array;
+  /** Per input index: the hash index carrierroute assigned. */
+  readonly hashIndexOf: Int32Array;
+}
+
+export type CrBuildResult = { ok: true; table: CrTable } | { ok: false; error: string };
+
+/** Builds the selection table for one prefix's targets, given in configuration order. */
+export function buildCrTable(targets: readonly CrTarget[], precision: CrPrecision = 'float32'): CrBuildResult {
+  const n = targets.length;
+  if (n === 0) return { ok: false, error: 'no targets' };
+  const prob = new Float64Array(n);
+  const hashIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = targets[i]!;
+    if (!(t.prob >= 0) || !Number.isFinite(t.prob)) return { ok: false, error: `target ${i}: prob must be a finite number >= 0` };
+    const hi = t.hashIndex ?? 0;
+    if (!Number.isInteger(hi) || hi < 0) return { ok: false, error: `target ${i}: hash index must be an integer >= 0` };
+    const hasBackup = t.backup !== undefined && t.backup >= 0;
+    const p = precision === 'float32' ? Math.fround(t.prob) : t.prob;
+    prob[i] = t.enabled || hasBackup ? p : 0;
+    hashIndex[i] = hi;
+  }
+
+  // 1. The rule list, built by carrierroute's insertion rule.
+  const list: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let pos = 0;
+    while (pos < list.length && prob[list[pos]!] === 0) pos++;
+    while (pos < list.length && hashIndex[list[pos]!]! < hashIndex[i]!) pos++;
+    list.splice(pos, 0, i);
+  }
+
+  // 2. Dice ranges, truncated to int at every step like the C code.
+  const diceTo = new Int32Array(n);
+  let diceMax = 0;
+  let prev = 0;
+  for (let j = 0; j < n; j++) {
+    const scaled = prob[list[j]!]! * DICE_MAX;
+    diceMax = Math.trunc(diceMax + scaled);
+    prev = Math.trunc(scaled + prev);
+    diceTo[j] = prev;
+  }
+  if (diceMax > 0x7fffffff) return { ok: false, error: 'probabilities too large (dice_max overflows an int)' };
+
+  // Hash indexes: explicit first, then the free slots in list order.
+  const slots = new Int32Array(n).fill(-1);
+  for (let j = 0; j < n; j++) {
+    const i = list[j]!;
+    const hi = hashIndex[i]!;
+    if (hi === 0) continue;
+    if (hi > n) return { ok: false, error: `target ${i}: hash index ${hi} is larger than the number of targets (${n})` };
+    if (slots[hi - 1] !== -1) return { ok: false, error: `target ${i}: duplicate hash index ${hi}` };
+    slots[hi - 1] = i;
+  }
+  const assigned = Int32Array.from(hashIndex);
+  let slot = 0;
+  for (let j = 0; j < n; j++) {
+    const i = list[j]!;
+    if (assigned[i] !== 0) continue;
+    while (slots[slot] !== -1) slot++;
+    slots[slot] = i;
+    assigned[i] = slot + 1;
+  }
+
+  // Backups: a disabled target with a backup hash index is replaced by that target.
+  const finalOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = targets[i]!;
+    if (t.enabled) {
+      finalOf[i] = i;
+    } else if (t.backup !== undefined && t.backup >= 0) {
+      const b = t.backup >= 1 && t.backup <= n ? slots[t.backup - 1]! : -1;
+      if (b < 0) return { ok: false, error: `target ${i}: backup hash index ${t.backup} does not exist` };
+      finalOf[i] = b;
+    } else {
+      finalOf[i] = -1;
+    }
+  }
+  const pick = new Int32Array(n);
+  const rule = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    rule[j] = list[j]!;
+    pick[j] = finalOf[list[j]!]!;
+  }
+  const byHashIndex = new Int32Array(n);
+  for (let k = 0; k < n; k++) byHashIndex[k] = finalOf[slots[k]!]!;
+  return { ok: true, table: { size: n, diceMax, diceTo, pick, rule, byHashIndex, hashIndexOf: assigned } };
+}
+
+/** List position chosen for a dice value in [0, diceMax): the first range ending above it. */
+function position(table: CrTable, dice: number): number {
+  const to = table.diceTo;
+  let lo = 0;
+  let hi = table.size - 1; // the last rule is taken when nothing matched ("rr->next != NULL")
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (to[mid]! > dice) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** `cr_route` with a precomputed 32-bit hash: the input index of the target, or -1 (no route). */
+export function crSelectByHash(table: CrTable, hash: number): number {
+  if (table.diceMax === 0) return -1;
+  return table.pick[position(table, (hash >>> 0) % table.diceMax)]!;
+}
+
+/** `cr_route(..., "call_id")`: the input index of the target Kamailio picks for this Call-ID, or -1. */
+export function crSelectByCallId(table: CrTable, callId: string): number {
+  return crSelectByHash(table, crc32FirstToken(callId));
+}
+
+/** `cr_nofallback_route` with a precomputed hash: hash index `hash % size + 1`, its backup, or -1. */
+export function crNofallbackSelectByHash(table: CrTable, hash: number): number {
+  return table.byHashIndex[(hash >>> 0) % table.size]!;
+}
+
+/**
+ * Weighted random choice with the same ranges, disabled targets and backups: `random` returns a
+ * number in [0, 1) (Math.random by default).
+ */
+export function crSelectRandom(table: CrTable, random: () => number = Math.random): number {
+  if (table.diceMax === 0) return -1;
+  return table.pick[position(table, Math.floor(random() * table.diceMax))]!;
+}
+
+function isCSpace(c: number): boolean {
+  // C isspace: space, \t, \n, \v, \f, \r
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * CRC-32 of the first token of a header value, as carrierroute's `first_token`: leading
+ * whitespace skipped, the token ends at the next whitespace. `"  abc def"` hashes as `"abc"`.
+ */
+export function crc32FirstToken(value: string): number {
+  let start = 0;
+  const len = value.length;
+  while (start < len && isCSpace(value.charCodeAt(start))) start++;
+  let end = start;
+  while (end < len && !isCSpace(value.charCodeAt(end))) end++;
+  return crc32Ascii(value, start, end);
+}

@@ -1,0 +1,262 @@
+// Kamailio carrierroute is the reference for gateway hashing: the same table and the same Call-ID
+// must give the same gateway. This test writes carrierroute tables in config-file mode, runs a real
+// Kamailio (Debian package `kamailio`) on a loopback port, sends it INVITEs with many Call-IDs,
+// reads the gateway `cr_route` chose from a 302 Contact, and checks `crSelectByCallId` picks the
+// same one for every Call-ID of every table.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCrTable, crSelectByCallId, type CrTarget } from '../../runtime/engine/gateway-hash.js';
+
+function findKamailio(): { bin: string; modules: string } | undefined {
+  const bins = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'];
+  const bin = bins.find((b) => existsSync(b));
+  if (!bin) return undefined;
+  const roots = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/local/lib64/kamailio/modules'];
+  try {
+    for (const d of readdirSync('/usr/lib')) roots.push(`/usr/lib/${d}/kamailio/modules`);
+  } catch { /* no /usr/lib */ }
+  const modules = roots.find((r) => existsSync(join(r, 'carrierroute.so')));
+  return modules ? { bin, modules } : undefined;
+}
+
+const kamailio = findKamailio();
+const CALL_IDS = 600;
+
+interface Gw extends CrTarget { host: string }
+/** Tables covering what the mapping depends on: float truncation, hash indexes, backups, off targets. */
+const TABLES: Record<string, Gw[]> = {
+  three: [
+    { host: 'a.three', prob: 0.5, enabled: true },
+    { host: 'b.three', prob: 0.3, enabled: true },
+    { host: 'c.three', prob: 0.2, enabled: true },
+  ],
+  floaty: [
+    { host: 'a.floaty', prob: 0.57, enabled: true },
+    { host: 'b.floaty', prob: 0.1, enabled: true },
+    { host: 'c.floaty', prob: 0.33, enabled: true },
+    { host: 'd.floaty', prob: 0.7, enabled: true },
+  ],
+  indexed: [
+    { host: 'a.indexed', prob: 1, enabled: true, hashIndex: 2 },
+    { host: 'b.indexed', prob: 2, enabled: true, hashIndex: 4 },
+    { host: 'c.indexed', prob: 3, enabled: true, hashIndex: 1 },
+    { host: 'd.indexed', prob: 4, enabled: true, hashIndex: 3 },
+  ],
+  backups: [
+    { host: 'a.backups', prob: 0.25, enabled: true, hashIndex: 1 },
+    { host: 'b.backups', prob: 0.25, enabled: false, hashIndex: 2, backup: 1 },
+    { host: 'c.backups', prob: 0.25, enabled: false, hashIndex: 3 },
+    { host: 'd.backups', prob: 0.25, enabled: true, hashIndex: 4 },
+    { host: 'e.backups', prob: 0.4, enabled: false, hashIndex: 5, backup: 4 },
+  ],
+  mixed: [
+    { host: 'a.mixed', prob: 0.1, enabled: true },
+    { host: 'b.mixed', prob: 0.15, enabled: true, hashIndex: 4 },
+    { host: 'c.mixed', prob: 0.25, enabled: true },
+    { host: 'd.mixed', prob: 0.2, enabled: true, hashIndex: 1 },
+    { host: 'e.mixed', prob: 0.3, enabled: true },
+  ],
+};
+
+/** carrierroute's config-file format (5.6: line based, status defaults to off, no comments). */
+function carrierrouteConf(): string {
+  const out: string[] = [];
+  for (const [domain, gws] of Object.entries(TABLES)) {
+    out.push(`domain ${domain} {`, '\tprefix NULL {', `\t\tmax_targets = ${gws.length}`);
+    for (const g of gws) {
+      out.push(`\t\ttarget ${g.host} {`, `\t\t\tprob = ${g.prob}`, `\t\t\tstatus = ${g.enabled ? 1 : 0}`);
+      if (g.hashIndex) out.push(`\t\t\thash_index = ${g.hashIndex}`);
+      if (g.backup !== undefined) out.push(`\t\t\tbackup = ${g.backup}`);
+      out.push('\t\t}');
+    }
+    out.push('\t}', '}');
+  }
+  return out.join('\n') + '\n';
+}
+
+function kamailioCfg(port: number, modules: string, crConf: string): string {
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+dns=no
+rev_dns=no
+listen=udp:127.0.0.1:${port}
+mpath="${modules}/"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "carrierroute.so"
+modparam("carrierroute", "config_source", "file")
+modparam("carrierroute", "config_file", "${crConf}")
+request_route {
+	if (is_method("ACK")) exit;
+	if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
+	if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "call_id")) {
+		append_to_reply("Contact: <$ru>\\r\\n");
+		sl_send_reply("302", "Moved Temporarily");
+	} else {
+		sl_send_reply("404", "No Route");
+	}
+	exit;
+}
+`;
+}
+
+/** Deterministic Call-IDs of the shapes real user agents send. */
+function callIds(n: number): string[] {
+  let seed = 0x2545f491;
+  const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+  const hex = (len: number) => { let s = ''; while (s.length < len) s += next().toString(16).padStart(8, '0'); return s.slice(0, len); };
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    switch (i % 5) {
+      case 0: ids.push(`${i + 1}-${next() % 100000}@127.0.0.1`); break; // sipp
+      case 1: ids.push(`${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`); break; // uuid
+      case 2: ids.push(`${hex(32)}@sbc${i % 7}.example.net`); break;
+      case 3: ids.push(`${next()}`); break;
+      default: ids.push(`a84b4c76e${hex(6)}@pc33.atlanta.example.com`); break;
+    }
+  }
+  return ids;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** A small UDP client: sends requests, matches responses by Call-ID, retransmits on silence. */
+class Client {
+  private readonly socket = dgram.createSocket('udp4');
+  private readonly waiting = new Map<string, (response: string) => void>();
+  port = 0;
+
+  async open(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', resolve));
+    this.port = this.socket.address().port;
+    this.socket.on('message', (m) => {
+      const text = m.toString('latin1');
+      const id = /\r\nCall-ID:\s*([^\r]*)\r\n/i.exec(text)?.[1];
+      const cb = id === undefined ? undefined : this.waiting.get(id);
+      if (cb) { this.waiting.delete(id!); cb(text); }
+    });
+  }
+
+  request(target: number, callId: string, message: string, timeoutMs = 400, tries = 5): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let left = tries;
+      let timer: NodeJS.Timeout | undefined;
+      const send = () => {
+        if (left-- === 0) { this.waiting.delete(callId); reject(new Error(`no answer for ${callId}`)); return; }
+        this.socket.send(message, target, '127.0.0.1');
+        timer = setTimeout(send, timeoutMs);
+      };
+      this.waiting.set(callId, (r) => { clearTimeout(timer); resolve(r); });
+      send();
+    });
+  }
+
+  close(): void { this.socket.close(); }
+}
+
+function invite(port: number, clientPort: number, domain: string, callId: string, n: number): string {
+  return `INVITE sip:4930123456@127.0.0.1:${port} SIP/2.0\r\n`
+    + `Via: SIP/2.0/UDP 127.0.0.1:${clientPort};branch=z9hG4bK-cr-${n}\r\n`
+    + 'Max-Forwards: 70\r\n'
+    + 'From: <sip:100@127.0.0.1>;tag=cr1\r\n'
+    + 'To: <sip:4930123456@127.0.0.1>\r\n'
+    + `Call-ID: ${callId}\r\n`
+    + 'CSeq: 1 INVITE\r\n'
+    + `X-Domain: ${domain}\r\n`
+    + 'Content-Length: 0\r\n\r\n';
+}
+
+describe.skipIf(!kamailio)(`Kamailio carrierroute cr_route parity${kamailio ? '' : ' (skipped: kamailio is not installed; apt-get install kamailio)'}`, () => {
+  let dir = '';
+  let proc: ChildProcess | undefined;
+  let port = 0;
+  let log = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dialplane-kamailio-'));
+    port = await freeUdpPort();
+    const crConf = join(dir, 'carrierroute.conf');
+    writeFileSync(crConf, carrierrouteConf());
+    const cfg = join(dir, 'kamailio.cfg');
+    writeFileSync(cfg, kamailioCfg(port, kamailio!.modules, crConf));
+    const check = spawnSync(kamailio!.bin, ['-f', cfg, '-c'], { encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`kamailio rejected the test config:\n${check.stderr}`);
+    log = join(dir, 'kamailio.log');
+    proc = spawn(kamailio!.bin, ['-f', cfg, '-DD', '-E', '-Y', dir, '-m', '64', '-M', '8'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const chunks: Buffer[] = [];
+    proc.stderr!.on('data', (c: Buffer) => chunks.push(c));
+    proc.on('exit', () => writeFileSync(log, Buffer.concat(chunks)));
+    // Ready when it answers OPTIONS.
+    const client = new Client();
+    await client.open();
+    try {
+      const opt = (i: number) => `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bK-ping-${i}\r\n`
+        + `Max-Forwards: 70\r\nFrom: <sip:ping@127.0.0.1>;tag=p\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: ping-${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      await client.request(port, 'ping-0', opt(0), 250, 40);
+    } finally {
+      client.close();
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((resolve) => proc!.once('exit', resolve));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc!.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`picks the gateway Kamailio picks for ${CALL_IDS} Call-IDs in each of ${Object.keys(TABLES).length} tables`, async () => {
+    const ids = callIds(CALL_IDS);
+    const client = new Client();
+    await client.open();
+    let matched = 0;
+    let compared = 0;
+    const mismatches: string[] = [];
+    try {
+      let n = 0;
+      for (const [domain, gws] of Object.entries(TABLES)) {
+        const built = buildCrTable(gws, 'float32');
+        if (!built.ok) throw new Error(built.error);
+        // A window of requests in flight at a time.
+        for (let i = 0; i < ids.length; i += 50) {
+          const batch = ids.slice(i, i + 50);
+          const answers = await Promise.all(batch.map((id) => client.request(port, id, invite(port, client.port, domain, id, n++))));
+          answers.forEach((answer, k) => {
+            const id = batch[k]!;
+            const host = /\r\nContact: <sip:[^@>]*@([^>;]+)>/.exec(answer)?.[1] ?? `(${answer.split('\r\n')[0]})`;
+            const mine = crSelectByCallId(built.table, id);
+            const expected = mine < 0 ? '(no route)' : gws[mine]!.host;
+            compared++;
+            if (host === expected) matched++;
+            else mismatches.push(`${domain} ${id}: kamailio ${host}, dialplane ${expected}`);
+          });
+        }
+      }
+    } finally {
+      client.close();
+    }
+    const version = spawnSync(kamailio!.bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0];
+    console.log(`kamailio carrierroute parity: ${matched}/${compared} Call-IDs matched (${version})`);
+    if (mismatches.length > 0 && existsSync(log)) console.log(readFileSync(log, 'utf8').slice(-2000));
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    expect(matched).toBe(CALL_IDS * Object.keys(TABLES).length);
+  }, 120_000);
+});

@@ -1,0 +1,125 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { crc32, crc32Ascii, crc32Update, crc32Utf8 } from '../runtime/engine/crc32.js';
+import {
+  buildCrTable, crc32FirstToken, crNofallbackSelectByHash, crSelectByCallId, crSelectByHash, crSelectRandom, type CrTarget,
+} from '../runtime/engine/gateway-hash.js';
+
+function table(targets: CrTarget[], precision: 'float32' | 'float64' = 'float32') {
+  const r = buildCrTable(targets, precision);
+  if (!r.ok) throw new Error(r.error);
+  return r.table;
+}
+
+describe('CRC-32 as Kamailio core crc32_uint computes it', () => {
+  it('matches the standard CRC-32 check value and zlib', () => {
+    expect(crc32Ascii('123456789')).toBe(0xcbf43926);
+    for (const s of ['', 'a', 'abc', 'a84b4c76e66710@pc33.atlanta.com', '1-2345@127.0.0.1']) {
+      expect(crc32Ascii(s)).toBe(zlibCrc32(s));
+      expect(crc32(Buffer.from(s))).toBe(zlibCrc32(s));
+    }
+  });
+
+  it('hashes a slice, continues a running CRC, and encodes non-ASCII text as UTF-8', () => {
+    expect(crc32Ascii('xxabcxx', 2, 5)).toBe(crc32Ascii('abc'));
+    expect(crc32Update(crc32Ascii('ab'), 'c')).toBe(crc32Ascii('abc'));
+    expect(crc32Utf8('Zürich')).toBe(zlibCrc32(Buffer.from('Zürich', 'utf8')));
+  });
+
+  it('hashes only the first whitespace-free token of a Call-ID, like carrierroute first_token', () => {
+    expect(crc32FirstToken('  abc def')).toBe(crc32Ascii('abc'));
+    expect(crc32FirstToken('abc\t')).toBe(crc32Ascii('abc'));
+    expect(crc32FirstToken('')).toBe(crc32Ascii(''));
+  });
+});
+
+describe('carrierroute cr_route selection', () => {
+  it('keeps hashless targets in reverse file order and maps hash % dice_max onto their ranges', () => {
+    // gw1 0.5, gw2 0.3, gw3 0.2 → list [gw3, gw2, gw1], dice_to 200, 500, 1000.
+    const t = table([{ prob: 0.5, enabled: true }, { prob: 0.3, enabled: true }, { prob: 0.2, enabled: true }]);
+    expect(t.diceMax).toBe(1000);
+    expect([...t.rule]).toEqual([2, 1, 0]);
+    expect([...t.diceTo]).toEqual([200, 500, 1000]);
+    // Observed on Kamailio 5.6.3: abc → gw1, def → gw2, 12345 → gw3, hello → gw1.
+    expect(crSelectByCallId(t, 'abc')).toBe(0);
+    expect(crSelectByCallId(t, 'def')).toBe(1);
+    expect(crSelectByCallId(t, '12345')).toBe(2);
+    expect(crSelectByCallId(t, 'hello')).toBe(0);
+  });
+
+  it('orders targets with hash indexes by index and assigns free indexes to the others', () => {
+    const t = table([
+      { prob: 1, enabled: true, hashIndex: 3 },
+      { prob: 1, enabled: true },
+      { prob: 1, enabled: true, hashIndex: 1 },
+    ]);
+    // list: hashless (index 0) first, then 1, then 3.
+    expect([...t.rule]).toEqual([1, 2, 0]);
+    expect([...t.hashIndexOf]).toEqual([3, 2, 1]);
+  });
+
+  it('truncates dice points like the C code: a file probability is a float, a database one a double', () => {
+    // 0.7f = 0.699999988… → 699 points; as a double 0.7 * 1000 = 700.
+    const file = table([{ prob: 0.7, enabled: true }, { prob: 0.3, enabled: true }], 'float32');
+    const db = table([{ prob: 0.7, enabled: true }, { prob: 0.3, enabled: true }], 'float64');
+    expect([...file.diceTo]).toEqual([300, 999]);
+    expect(file.diceMax).toBe(999);
+    expect([...db.diceTo]).toEqual([300, 1000]);
+  });
+
+  it('sends a disabled target’s share to its backup, and drops a disabled target without one', () => {
+    const withBackup = table([
+      { prob: 0.5, enabled: true, hashIndex: 1 },
+      { prob: 0.5, enabled: false, hashIndex: 2, backup: 1 },
+    ]);
+    expect(withBackup.diceMax).toBe(1000);
+    for (let h = 0; h < 1000; h++) expect(crSelectByHash(withBackup, h)).toBe(0);
+
+    const without = table([
+      { prob: 0.5, enabled: true, hashIndex: 1 },
+      { prob: 0.5, enabled: false, hashIndex: 2 },
+      { prob: 0.5, enabled: true, hashIndex: 3 },
+    ]);
+    expect(without.diceMax).toBe(1000);
+    const seen = new Set<number>();
+    for (let h = 0; h < 1000; h++) seen.add(crSelectByHash(without, h));
+    expect([...seen].sort()).toEqual([0, 2]);
+  });
+
+  it('refuses tables carrierroute would refuse', () => {
+    expect(buildCrTable([]).ok).toBe(false);
+    expect(buildCrTable([{ prob: 1, enabled: true, hashIndex: 2 }]).ok).toBe(false);
+    expect(buildCrTable([{ prob: 1, enabled: true, hashIndex: 1 }, { prob: 1, enabled: true, hashIndex: 1 }]).ok).toBe(false);
+    expect(buildCrTable([{ prob: 1, enabled: false, backup: 5 }, { prob: 1, enabled: true }]).ok).toBe(false);
+    expect(buildCrTable([{ prob: -1, enabled: true }]).ok).toBe(false);
+  });
+
+  it('routes nothing when every target is off', () => {
+    const t = table([{ prob: 1, enabled: false }, { prob: 1, enabled: false }]);
+    expect(t.diceMax).toBe(0);
+    expect(crSelectByCallId(t, 'x')).toBe(-1);
+  });
+
+  it('cr_nofallback_route takes hash index hash % max_targets + 1', () => {
+    // Input 0 is off with backup hash index 2. Hashless list [2, 1, 0] → hash indexes 1, 2, 3 for
+    // inputs 2, 1, 0; index 2 is input 1.
+    const t = table([{ prob: 1, enabled: false, backup: 2 }, { prob: 1, enabled: true }, { prob: 1, enabled: true }]);
+    expect(crNofallbackSelectByHash(t, 0)).toBe(2);
+    expect(crNofallbackSelectByHash(t, 1)).toBe(1);
+    expect(crNofallbackSelectByHash(t, 2)).toBe(1);
+    expect(crNofallbackSelectByHash(t, 5)).toBe(1);
+  });
+});
+
+describe('weighted random gateway choice', () => {
+  it('follows the weights and never picks a disabled gateway', () => {
+    const t = table([{ prob: 3, enabled: true }, { prob: 1, enabled: true }, { prob: 5, enabled: false }], 'float64');
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 40_000; i++) counts[crSelectRandom(t, rand)]!++;
+    expect(counts[2]).toBe(0);
+    expect(counts[0]! / counts[1]!).toBeGreaterThan(2.7);
+    expect(counts[0]! / counts[1]!).toBeLessThan(3.3);
+  });
+});
