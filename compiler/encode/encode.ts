@@ -1,0 +1,532 @@
+// Phase "encode": a FlatNetwork becomes the bytes of one artefact (runtime/artefact/format.ts;
+// docs/artefact-format.md). Deterministic by construction: every collection is walked in a sorted
+// or file-given order, ids are handed out in first-use order of that walk, money is a sorted
+// table, and nothing reads the clock. Same FlatNetwork, same bytes.
+import { createHash } from 'node:crypto';
+import type { FlatNetwork, FlatTable } from '../flatten/flatten.js';
+import { ipv4Bytes, ipv6Bytes } from '../net.js';
+import * as F from '../../runtime/artefact/format.js';
+
+export interface EncodeOptions {
+  /** Monotonic artefact number (runtime nodes refuse a lower one): 0 … 2^53 − 1. */
+  serial: number;
+  /** Source revision (e.g. a git commit id): printable ASCII, at most 64 characters. */
+  revision: string;
+}
+
+export interface SectionStat {
+  name: F.SectionName;
+  bytes: number;
+  count: number;
+}
+
+export interface EncodeStats {
+  bytes: number;
+  sections: SectionStat[];
+  tables: number;
+  /** Σ over tables of prefixes with candidates, before compaction. */
+  entries: number;
+  /** Σ over tables of prefixes kept in the tries. */
+  kept: number;
+  nodes: number;
+  shapes: number;
+  rates: number;
+  /** Bytes of everything but the strings section, per kept (table, prefix). */
+  bytesPerEntry: number;
+}
+
+export class EncodeError extends Error {
+  override name = 'EncodeError';
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A growable array of u32 words. */
+class Words {
+  private buf = new Uint32Array(1024);
+  length = 0;
+  push(...ws: number[]): number {
+    const at = this.length;
+    this.reserve(ws.length);
+    for (const w of ws) this.buf[this.length++] = w >>> 0;
+    return at;
+  }
+  pushAll(ws: readonly number[]): void {
+    this.reserve(ws.length);
+    for (let i = 0; i < ws.length; i++) this.buf[this.length++] = ws[i]! >>> 0;
+  }
+  reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint32Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  set(i: number, w: number): void {
+    this.buf[i] = w >>> 0;
+  }
+  get(i: number): number {
+    return this.buf[i]!;
+  }
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, 0, this.length * 4);
+  }
+}
+
+export function encodeArtefact(flat: FlatNetwork, options: EncodeOptions): { bytes: Uint8Array; stats: EncodeStats } {
+  return new Encoder(flat, options).run();
+}
+
+class Encoder {
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  private money = new Map<number, number>();
+  private readonly lists = new Words();
+  private readonly listIndex = new Map<string, number>();
+  private readonly candidates = new Words();
+  private readonly candidateIndex = new Map<string, number>();
+  private readonly sections = new Map<F.SectionName, { data: Uint8Array; count: number }>();
+
+  constructor(private readonly flat: FlatNetwork, private readonly options: EncodeOptions) {
+    this.lists.push(0); // offset 0: the empty list
+    this.candidates.push(0);
+    this.listIndex.set('', 0);
+    this.candidateIndex.set('', 0);
+  }
+
+  run(): { bytes: Uint8Array; stats: EncodeStats } {
+    const { serial, revision } = this.options;
+    if (!Number.isSafeInteger(serial) || serial < 0) throw new EncodeError(`serial ${serial} must be an integer 0 … 2^53 − 1`);
+    if (!/^[\x20-\x7e]{0,64}$/.test(revision)) throw new EncodeError('revision must be at most 64 printable ASCII characters');
+    this.collectMoney();
+    const { repo } = this.flat;
+    const carrierIds = [...repo.carriers.keys()].sort(byText);
+    const carrierIndex = new Map(carrierIds.map((id, i) => [id, i]));
+    const deckIndex = new Map(this.flat.decks.map((id, i) => [id, i]));
+    const cardIndex = new Map(this.flat.cards.map((id, i) => [id, i]));
+    const scheduleIds = [...repo.schedules.keys()].sort(byText);
+    const scheduleIndex = new Map(scheduleIds.map((id, i) => [id, i]));
+    const numberListIds = [...repo.numberLists.keys()].sort(byText);
+    const numberListIndex = new Map(numberListIds.map((id, i) => [id, i]));
+    const customerIds = [...repo.customers.keys()].sort(byText);
+    const customerIndex = new Map(customerIds.map((id, i) => [id, i]));
+
+    // carriers + gateways
+    const carriers = new Words();
+    const gateways = new Words();
+    let gatewayCount = 0;
+    for (const id of carrierIds) {
+      const c = repo.carriers.get(id)!;
+      const first = gatewayCount;
+      const gwIndex = new Map(c.gateways.map((g, i) => [g.id, first + i]));
+      for (const g of c.gateways) {
+        const [lo, hi] = f64Words(g.weight);
+        gateways.push(
+          carrierIndex.get(id)!, this.str(g.id), this.str(g.host), g.port, F.TRANSPORTS.indexOf(g.transport), lo, hi, g.hashIndex,
+          g.enabled ? F.ENABLED : 0, g.backup !== undefined ? gwIndex.get(g.backup) ?? F.NONE : F.NONE,
+          opt(g.limits.cps), opt(g.limits.cpsBurst), opt(g.limits.channels),
+        );
+        gatewayCount++;
+      }
+      const dist = c.distribution.method === 'hash' ? 1 + F.HASH_SOURCES.indexOf(c.distribution.hashSource) : 0;
+      carriers.push(
+        this.str(c.id), this.str(c.name), c.enabled ? F.ENABLED : 0, dist, opt(c.limits.cps), opt(c.limits.cpsBurst), opt(c.limits.channels),
+        c.egress.strip, this.str(c.egress.prefix), this.str(c.egress.suffix), this.str(c.egress.techPrefix),
+        this.strList(c.failover.codes), this.strList(c.failover.stopCodes), first, c.gateways.length,
+      );
+    }
+    this.put('carriers', carriers, carrierIds.length);
+    this.put('gateways', gateways, gatewayCount);
+
+    // decks and cards
+    const decks = new Words();
+    for (const id of this.flat.decks) {
+      const d = repo.decks.get(id)!;
+      decks.push(this.str(d.id), this.str(d.name), carrierIndex.get(d.carrier) ?? fail(`deck ${id}: unknown carrier ${d.carrier}`), this.str(d.currency), this.str(d.techPrefix ?? ''), d.rows.count);
+    }
+    this.put('decks', decks, this.flat.decks.length);
+    const cards = new Words();
+    for (const id of this.flat.cards) {
+      const c = repo.cards.get(id)!;
+      cards.push(
+        this.str(c.id), this.str(c.name), this.str(c.currency), F.COMPACTS.indexOf(c.compact), F.STRATEGIES.indexOf(c.strategy),
+        c.billing.initial, c.billing.increment, this.m(c.connectFee), this.m(c.markup.percentMicros), this.m(c.markup.fixed),
+        this.m(c.markup.floor), this.idxList(c.parents.map((p) => deckIndex.get(p)!)),
+      );
+    }
+    this.put('cards', cards, this.flat.cards.length);
+
+    // schedules and number lists
+    const schedules = new Words();
+    for (const id of scheduleIds) {
+      const s = repo.schedules.get(id)!;
+      const windows: number[] = [];
+      for (const w of s.windows) windows.push(w.days.reduce((m, d) => m | (1 << d), 0), w.from, w.until);
+      schedules.push(this.str(s.id), this.str(s.timezone), s.precedence, this.optStr(s.validFrom), this.optStr(s.validUntil), this.list(windows));
+    }
+    this.put('schedules', schedules, scheduleIds.length);
+    const numberLists = new Words();
+    for (const id of numberListIds) numberLists.push(this.str(id), this.strList(repo.numberLists.get(id)!.numbers));
+    this.put('numberLists', numberLists, numberListIds.length);
+
+    // customers, routes, authentication indexes
+    const customers = new Words();
+    const routes = new Words();
+    let routeCount = 0;
+    const v4: number[][] = [];
+    const v6: number[][] = [];
+    const users: { username: string; realm: string; ha1: string; customer: number }[] = [];
+    for (const id of customerIds) {
+      const c = repo.customers.get(id)!;
+      const ci = customerIndex.get(id)!;
+      const first = routeCount;
+      for (const r of c.routes) {
+        const table = this.flat.routeTable.get(`${id}\u0000${r.id}`);
+        if (table === undefined) throw new EncodeError(`route ${id}/${r.id} has no compiled table`);
+        const prefixes = new Set(r.dial.prefixes);
+        for (const set of r.dial.prefixSets) for (const p of repo.prefixSets.get(set)?.prefixes ?? []) prefixes.add(p);
+        routes.push(
+          ci, this.str(r.id), (r.enabled ? F.ROUTE_ENABLED : 0) | (r.dial.any ? F.ROUTE_DIAL_ANY : 0), this.str(r.techPrefix), table,
+          F.STRATEGIES.indexOf(r.strategy ?? repo.cards.get(r.card)!.strategy), r.maxDurationSeconds,
+          opt(r.limits.cps), opt(r.limits.cpsBurst), opt(r.limits.channels),
+          this.strList([...prefixes].sort(byText)), this.strList(r.dial.regex.map((x) => x.source)),
+          this.idxList(r.dnc.map((n) => numberListIndex.get(n) ?? fail(`route ${id}/${r.id}: unknown number list ${n}`))),
+          r.schedule !== undefined ? scheduleIndex.get(r.schedule) ?? fail(`unknown schedule ${r.schedule}`) : F.NONE,
+          this.strList(r.numberActions.called), this.strList(r.numberActions.calling),
+        );
+        routeCount++;
+      }
+      customers.push(
+        this.str(c.id), this.str(c.name), c.enabled ? F.ENABLED : 0, opt(c.limits.cps), opt(c.limits.cpsBurst), opt(c.limits.channels),
+        this.strList(c.cli.allow), this.optStr(c.cli.force), first, c.routes.length,
+      );
+      for (const ip of c.ips) {
+        if (ip.family === 4) {
+          const b = ipv4Bytes(ip.address);
+          v4.push([((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0, ip.prefixLength, ci]);
+        } else {
+          const b = ipv6Bytes(ip.address);
+          const w = [0, 1, 2, 3].map((k) => ((b[k * 4]! << 24) | (b[k * 4 + 1]! << 16) | (b[k * 4 + 2]! << 8) | b[k * 4 + 3]!) >>> 0);
+          v6.push([...w, ip.prefixLength, ci]);
+        }
+      }
+      for (const u of c.users) users.push({ username: u.username, realm: u.realm, ha1: u.ha1, customer: ci });
+    }
+    this.put('customers', customers, customerIds.length);
+    this.put('routes', routes, routeCount);
+    // Most specific first: a linear scan's first hit is the longest matching CIDR.
+    const byCidr = (len: number) => (a: number[], b: number[]) => {
+      if (a[len] !== b[len]) return b[len]! - a[len]!;
+      for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+      return 0;
+    };
+    v4.sort(byCidr(1));
+    v6.sort(byCidr(4));
+    const ip4 = new Words();
+    for (const r of v4) ip4.push(...r);
+    this.put('ipv4', ip4, v4.length);
+    const ip6 = new Words();
+    for (const r of v6) ip6.push(...r);
+    this.put('ipv6', ip6, v6.length);
+    users.sort((a, b) => byText(a.username, b.username) || byText(a.realm, b.realm) || a.customer - b.customer);
+    const userWords = new Words();
+    for (const u of users) userWords.push(this.str(u.username), this.str(u.realm), this.str(u.ha1), u.customer);
+    this.put('users', userWords, users.length);
+
+    // tables, tries, values, shapes, candidate lists, rates
+    const tables = new Words();
+    const nodes = new Words();
+    const values = new Words();
+    const shapes = new Words();
+    const rates = new Words();
+    const shapeRemap = new Map<number, number>();
+    const rateRemap = new Map<number, number>();
+    const rateId = (c: number): number => {
+      let id = rateRemap.get(c);
+      if (id === undefined) {
+        const r = this.flat.costRows[c]!;
+        id = rateRemap.size;
+        rateRemap.set(c, id);
+        rates.push(r.deck, this.m(r.rate), this.m(r.connectFee), r.initial, r.increment, r.type);
+      }
+      return id;
+    };
+    const shapeId = (s: number): number => {
+      let id = shapeRemap.get(s);
+      if (id === undefined) {
+        const sh = this.flat.shapes[s]!;
+        id = shapeRemap.size;
+        shapeRemap.set(s, id);
+        const meta = (sh.type << F.META_TYPE_SHIFT) | (sh.reason << F.META_REASON_SHIFT);
+        shapes.push(this.str(sh.destination), meta, this.m(sh.connectFee), this.candList(sh.candidates.map(rateId)));
+      }
+      return id;
+    };
+    let entries = 0;
+    let kept = 0;
+    for (const t of this.flat.tables) {
+      const card = repo.cards.get(t.card)!;
+      const nodeFirst = nodes.length / F.NODE_WORDS;
+      const valueFirst = values.length / 2;
+      const root = this.trie(t, nodes, values, shapeId);
+      const f = t.filter;
+      const weights: number[] = [];
+      if (f.strategy === 'weighted') {
+        for (const [deck, w] of [...card.weights].map(([d, w]) => [deckIndex.get(d)!, w] as const).sort((a, b) => a[0] - b[0])) {
+          weights.push(deck, ...f64Words(w));
+        }
+      }
+      tables.push(
+        cardIndex.get(t.card)!, F.STRATEGIES.indexOf(f.strategy),
+        (f.profitAssurance ? F.TABLE_PROFIT_ASSURANCE : 0) | (f.blockConnectCost ? F.TABLE_BLOCK_CONNECT_COST : 0) | (f.lock ? F.TABLE_LOCK : 0),
+        root, nodeFirst, nodes.length / F.NODE_WORDS - nodeFirst, valueFirst, values.length / 2 - valueFirst,
+        this.idxList((f.lock ?? []).map((d) => deckIndex.get(d)!)), this.idxList(f.exclude.map((d) => deckIndex.get(d)!)),
+        f.providerCappedRate === null ? F.NONE : this.m(f.providerCappedRate), f.cappedRate === null ? F.NONE : this.m(f.cappedRate),
+        f.blockTypes.reduce((m, ty) => m | (1 << ty), 0), f.maxDuration, this.list(weights), t.entries,
+      );
+      entries += t.entries;
+      kept += t.kept;
+    }
+    this.put('tables', tables, this.flat.tables.length);
+    this.put('nodes', nodes, nodes.length / F.NODE_WORDS);
+    this.put('values', values, values.length / 2);
+    this.put('shapes', shapes, shapeRemap.size);
+    this.put('rates', rates, rateRemap.size);
+    this.put('candidates', this.candidates, this.candidates.length);
+    this.put('lists', this.lists, this.lists.length);
+    this.putMoney();
+    this.putStrings();
+    const bytes = this.assemble(serial, revision);
+    const sections: SectionStat[] = [...this.sections].map(([name, s]) => ({ name, bytes: s.data.length, count: s.count }))
+      .sort((a, b) => F.SECTION[a.name] - F.SECTION[b.name]);
+    const stringBytes = this.sections.get('strings')!.data.length;
+    return {
+      bytes,
+      stats: {
+        bytes: bytes.length,
+        sections,
+        tables: this.flat.tables.length,
+        entries,
+        kept,
+        nodes: nodes.length / F.NODE_WORDS,
+        shapes: shapeRemap.size,
+        rates: rateRemap.size,
+        bytesPerEntry: kept > 0 ? (bytes.length - stringBytes) / kept : 0,
+      },
+    };
+  }
+
+  /**
+   * One table's 10-ary trie, in key order (a key sorts before its descendants, so nodes are
+   * created parent first: every child index is larger than its parent's, which the decoder
+   * checks to rule out cycles). A key with no kept descendant becomes a leaf word in its parent.
+   */
+  private trie(t: FlatTable, nodes: Words, values: Words, shapeId: (s: number) => number): number {
+    const newNode = (): number => {
+      const at = nodes.length / F.NODE_WORDS;
+      nodes.reserve(F.NODE_WORDS);
+      for (let k = 0; k < F.NODE_WORDS; k++) nodes.push(0);
+      return at;
+    };
+    const root = newNode();
+    const { keys } = t.keySet;
+    const kept: number[] = [];
+    for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) kept.push(i);
+    for (let q = 0; q < kept.length; q++) {
+      const i = kept[q]!;
+      const key = keys[i]!;
+      if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
+      if (!/^\d*$/.test(key)) throw new EncodeError(`prefix "${key}" is not all digits`);
+      const value = values.length / 2;
+      if (value >= F.LEAF_BIT) throw new EncodeError('too many compiled prefixes');
+      values.push(this.m(t.sell[i]!), shapeId(t.shape[i]!));
+      const next = kept[q + 1];
+      const hasDescendant = next !== undefined && keys[next]!.startsWith(key);
+      let node = root;
+      if (key.length === 0) {
+        nodes.set(root * F.NODE_WORDS, value + 1);
+        continue;
+      }
+      for (let d = 0; d < key.length - 1; d++) {
+        const slot = node * F.NODE_WORDS + 1 + (key.charCodeAt(d) - 48);
+        let w = nodes.get(slot);
+        if (w === 0) {
+          w = newNode();
+          nodes.set(slot, w);
+        } else if (w & F.LEAF_BIT) throw new EncodeError(`internal: leaf ${key.slice(0, d + 1)} gained a descendant`);
+        node = w;
+      }
+      const slot = node * F.NODE_WORDS + 1 + (key.charCodeAt(key.length - 1) - 48);
+      if (nodes.get(slot) !== 0) throw new EncodeError(`internal: prefix ${key} placed twice`);
+      if (hasDescendant) {
+        const child = newNode();
+        nodes.set(slot, child);
+        nodes.set(child * F.NODE_WORDS, value + 1);
+      } else {
+        nodes.set(slot, F.LEAF_BIT | value);
+      }
+    }
+    return root;
+  }
+
+  private collectMoney(): void {
+    const set = new Set<number>();
+    const { repo } = this.flat;
+    for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) set.add(v);
+    for (const r of this.flat.costRows) { set.add(r.rate); set.add(r.connectFee); }
+    for (const s of this.flat.shapes) set.add(s.connectFee);
+    for (const t of this.flat.tables) {
+      if (t.filter.providerCappedRate !== null) set.add(t.filter.providerCappedRate);
+      if (t.filter.cappedRate !== null) set.add(t.filter.cappedRate);
+      for (let i = 0; i < t.sell.length; i++) if (t.shape[i]! >= 0) set.add(t.sell[i]!);
+    }
+    const sorted = [...set].sort((a, b) => a - b);
+    for (const v of sorted) if (!Number.isSafeInteger(v)) throw new EncodeError(`amount ${v} is not an exact integer of micro-units`);
+    this.money = new Map(sorted.map((v, i) => [v, i]));
+  }
+
+  private m(v: number): number {
+    const i = this.money.get(v);
+    if (i === undefined) throw new EncodeError(`internal: amount ${v} missing from the money table`);
+    return i;
+  }
+
+  private str(s: string): number {
+    let i = this.stringIndex.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIndex.set(s, i);
+    }
+    return i;
+  }
+
+  private optStr(s: string | undefined): number {
+    return s === undefined ? F.NONE : this.str(s);
+  }
+
+  private list(items: number[]): number {
+    const key = items.join(',');
+    let at = this.listIndex.get(key);
+    if (at === undefined) {
+      at = this.lists.push(items.length);
+      this.lists.pushAll(items);
+      this.listIndex.set(key, at);
+    }
+    return at;
+  }
+
+  private strList(items: string[]): number {
+    return this.list(items.map((s) => this.str(s)));
+  }
+
+  private idxList(items: number[]): number {
+    return this.list(items);
+  }
+
+  private candList(items: number[]): number {
+    const key = items.join(',');
+    let at = this.candidateIndex.get(key);
+    if (at === undefined) {
+      at = this.candidates.push(items.length);
+      this.candidates.pushAll(items);
+      this.candidateIndex.set(key, at);
+    }
+    return at;
+  }
+
+  private put(name: F.SectionName, words: Words | Uint8Array, count: number): void {
+    this.sections.set(name, { data: words instanceof Uint8Array ? words : words.bytes(), count });
+  }
+
+  private putMoney(): void {
+    const out = new Uint8Array(this.money.size * 8);
+    const view = new DataView(out.buffer);
+    let k = 0;
+    for (const v of this.money.keys()) view.setBigInt64(8 * k++, BigInt(v), true);
+    this.put('money', out, this.money.size);
+  }
+
+  private putStrings(): void {
+    const enc = new TextEncoder();
+    const parts = this.strings.map((s) => enc.encode(s));
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(4 * (parts.length + 1) + total);
+    const view = new DataView(out.buffer);
+    let at = 0;
+    const base = 4 * (parts.length + 1);
+    parts.forEach((p, i) => {
+      view.setUint32(4 * i, at, true);
+      out.set(p, base + at);
+      at += p.length;
+    });
+    view.setUint32(4 * parts.length, at, true);
+    this.put('strings', out, parts.length);
+  }
+
+  private assemble(serial: number, revision: string): Uint8Array {
+    const list = [...this.sections].map(([name, s]) => ({ id: F.SECTION[name], ...s })).sort((a, b) => a.id - b.id);
+    let at = F.HEADER_BYTES + list.length * F.SECTION_ENTRY_BYTES;
+    const placed = list.map((s) => {
+      at = align(at);
+      const offset = at;
+      at += s.data.length;
+      return { ...s, offset };
+    });
+    const total = align(at);
+    if (total > F.LIMITS.maxFileBytes) throw new EncodeError(`artefact of ${total} bytes exceeds the ${F.LIMITS.maxFileBytes}-byte limit`);
+    const out = new Uint8Array(total);
+    const view = new DataView(out.buffer);
+    out.set(F.MAGIC, F.H.magic);
+    view.setUint16(F.H.major, F.FORMAT_MAJOR, true);
+    view.setUint16(F.H.minor, F.FORMAT_MINOR, true);
+    view.setUint32(F.H.headerBytes, F.HEADER_BYTES, true);
+    view.setUint32(F.H.fileBytes, total, true);
+    view.setUint32(F.H.sectionCount, placed.length, true);
+    view.setBigUint64(F.H.serial, BigInt(serial), true);
+    view.setBigInt64(F.H.effectiveFrom, BigInt(this.flat.effectiveFrom), true);
+    view.setBigInt64(F.H.effectiveUntil, BigInt(this.flat.effectiveUntil), true);
+    for (let i = 0; i < revision.length; i++) out[F.H.revision + i] = revision.charCodeAt(i);
+    placed.forEach((s, i) => {
+      const e = F.HEADER_BYTES + i * F.SECTION_ENTRY_BYTES;
+      view.setUint32(e, s.id, true);
+      view.setUint32(e + 4, s.offset, true);
+      view.setUint32(e + 8, s.data.length, true);
+      view.setUint32(e + 12, s.count, true);
+      out.set(s.data, s.offset);
+    });
+    out.set(contentHash(out), F.H.contentHash);
+    return out;
+  }
+}
+
+/** SHA-256 of the whole file with the 32 hash bytes taken as zeros. */
+export function contentHash(file: Uint8Array): Uint8Array {
+  return new Uint8Array(
+    createHash('sha256')
+      .update(file.subarray(0, F.H.contentHash))
+      .update(new Uint8Array(32))
+      .update(file.subarray(F.H.contentHash + 32))
+      .digest(),
+  );
+}
+
+function align(n: number): number {
+  return Math.ceil(n / F.SECTION_ALIGN) * F.SECTION_ALIGN;
+}
+
+function opt(v: number | undefined): number {
+  return v === undefined ? F.NONE : v;
+}
+
+
+function f64Words(v: number): [number, number] {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, v, true);
+  return [b.getUint32(0, true), b.getUint32(4, true)];
+}
+
+function fail(message: string): never {
+  throw new EncodeError(message);
+}

@@ -1,0 +1,75 @@
+// Profit assurance, exactly: a carrier is kept only if no call of any length it could carry loses
+// money. Per-minute rates alone hide losses: a carrier billing 60/60 at 0.010 sold 1/1 at 0.012
+// costs 0.010 for a 1-second call that earns 0.0002.
+//
+// For a call of t whole seconds (1 ≤ t ≤ max duration) under billing initial/increment (i/k):
+//   billed(t) = i                         when t ≤ i
+//             = i + ⌈(t − i) / k⌉ · k     otherwise
+//   charge(t) = connectFee + rate · billed(t) / 60
+// The carrier is kept iff sell(t) ≥ cost(t) for every t. Both sides are compared multiplied by 60
+// so the comparison is on integers: 60·fee + rate·billed(t).
+
+export interface Tariff {
+  /** Per-minute rate, micro-units. */
+  rate: number;
+  /** Per-call connection fee, micro-units. */
+  connectFee: number;
+  initial: number;
+  increment: number;
+}
+
+export function billedSeconds(t: number, initial: number, increment: number): number {
+  if (t <= initial) return initial;
+  const k = Math.max(1, increment);
+  return initial + Math.ceil((t - initial) / k) * k;
+}
+
+function charge60(x: Tariff, t: number): number | bigint {
+  const b = billedSeconds(t, x.initial, x.increment);
+  const v = 60 * x.connectFee + x.rate * b;
+  if (Number.isSafeInteger(v) && Math.abs(x.rate * b) <= Number.MAX_SAFE_INTEGER) return v;
+  return 60n * BigInt(x.connectFee) + BigInt(x.rate) * BigInt(b);
+}
+
+function atLeast(sell: Tariff, cost: Tariff, t: number): boolean {
+  const s = charge60(sell, t);
+  const c = charge60(cost, t);
+  return typeof s === 'number' && typeof c === 'number' ? s >= c : BigInt(s) >= BigInt(c);
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Whether selling at `sell` never loses against buying at `cost` for calls of 1..maxDuration s.
+ *
+ * Only the first second after each cost step can be a minimum of sell − cost (between steps the
+ * cost is flat and the sell charge only grows), and past T0 = max(initials) both sides repeat with
+ * period L = lcm(increments) plus a drift of (sellRate − costRate)·L. So the steps in (0, T0 + L]
+ * decide when the sell rate is at least the cost rate, and the steps in (D − L, D] are added when
+ * it is lower. test/reference checks every second instead; a property test holds them equal.
+ */
+export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number): boolean {
+  const D = Math.floor(maxDuration);
+  if (D < 1) return true;
+  if (sell.rate < 0 || cost.rate < 0) {
+    for (let t = 1; t <= D; t++) if (!atLeast(sell, cost, t)) return false;
+    return true;
+  }
+  const ic = cost.initial;
+  const kc = Math.max(1, cost.increment);
+  const ks = Math.max(1, sell.increment);
+  const T0 = Math.max(sell.initial, ic);
+  const L = (ks / gcd(ks, kc)) * kc;
+  if (!atLeast(sell, cost, 1)) return false;
+  const hi = Math.min(D, T0 + L);
+  for (let t = ic + 1; t <= hi; t += kc) if (!atLeast(sell, cost, t)) return false;
+  if (sell.rate < cost.rate && D > hi) {
+    const lo = Math.max(hi, D - L); // check steps t with lo < t ≤ D
+    let t = ic + 1 + Math.max(0, Math.ceil((lo + 1 - (ic + 1)) / kc)) * kc;
+    for (; t <= D; t += kc) if (!atLeast(sell, cost, t)) return false;
+  }
+  return true;
+}

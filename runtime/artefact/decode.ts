@@ -1,0 +1,476 @@
+// Reading an artefact: limits first, then the header, the section table and every reference of
+// every record, then typed-array views over the one buffer. Nothing is parsed into an object per
+// prefix: loading is a validation pass plus view set-up, and a lookup walks Uint32Arrays.
+// Anything wrong is an ArtefactError before the artefact can be used — never half-read.
+import { createHash } from 'node:crypto';
+import * as F from './format.js';
+
+export type ArtefactErrorCode =
+  | 'too-large' | 'truncated' | 'bad-magic' | 'bad-version' | 'bad-header' | 'bad-section-table'
+  | 'missing-section' | 'bad-section' | 'bad-reference' | 'bad-string' | 'bad-money' | 'bad-trie' | 'bad-hash';
+
+export class ArtefactError extends Error {
+  override name = 'ArtefactError';
+  constructor(readonly code: ArtefactErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export interface DecodeOptions {
+  /** Check the SHA-256 content hash (default true). A signature check beside it makes it redundant. */
+  verifyHash?: boolean;
+  /** Refuse files larger than this many bytes before reading anything (default LIMITS.maxFileBytes). */
+  maxBytes?: number;
+}
+
+export interface SectionInfo {
+  id: number;
+  name: F.SectionName;
+  offset: number;
+  length: number;
+  count: number;
+}
+
+const REQUIRED: readonly F.SectionName[] = Object.keys(F.SECTION) as F.SectionName[];
+const TWO32 = 4294967296;
+
+function fail(code: ArtefactErrorCode, message: string): never {
+  throw new ArtefactError(code, message);
+}
+
+/** Decodes and validates `input`; the returned Artefact only holds views over one buffer. */
+export function decodeArtefact(input: Uint8Array, options: DecodeOptions = {}): Artefact {
+  if (!(input instanceof Uint8Array)) fail('bad-header', 'artefact must be bytes');
+  const max = Math.min(options.maxBytes ?? F.LIMITS.maxFileBytes, F.LIMITS.maxFileBytes);
+  if (input.length > max) fail('too-large', `artefact of ${input.length} bytes exceeds the limit of ${max}`);
+  if (input.length < F.HEADER_BYTES) fail('truncated', `artefact of ${input.length} bytes is shorter than its ${F.HEADER_BYTES}-byte header`);
+  // Typed views need aligned memory: copy once if the caller's bytes start unaligned.
+  const bytes = input.byteOffset % 8 === 0 ? input : input.slice();
+  return new Artefact(bytes, options.verifyHash ?? true);
+}
+
+type Check = { op: number; arg: number; list?: Check };
+const OP_U32 = 0, OP_FLAGS = 1, OP_ENUM = 2, OP_STR = 3, OP_STR_OPT = 4, OP_MONEY = 5, OP_MONEY_OPT = 6,
+  OP_IDX = 7, OP_IDX_OPT = 8, OP_LIST = 9, OP_CANDS = 10;
+
+export class Artefact {
+  readonly bytes: Uint8Array;
+  readonly major: number;
+  readonly minor: number;
+  readonly serial: number;
+  readonly effectiveFrom: number;
+  readonly effectiveUntil: number;
+  readonly revision: string;
+  readonly contentHash: string;
+  readonly sections: readonly SectionInfo[];
+
+  // Views (all over `bytes.buffer`).
+  readonly stringOffsets: Uint32Array;
+  readonly stringBytes: Uint8Array;
+  readonly moneyWords: Uint32Array;
+  readonly carriers: Uint32Array;
+  readonly gateways: Uint32Array;
+  readonly decks: Uint32Array;
+  readonly cards: Uint32Array;
+  readonly customers: Uint32Array;
+  readonly ipv4: Uint32Array;
+  readonly ipv6: Uint32Array;
+  readonly users: Uint32Array;
+  readonly routes: Uint32Array;
+  readonly tables: Uint32Array;
+  readonly nodes: Uint32Array;
+  readonly values: Uint32Array;
+  readonly shapes: Uint32Array;
+  readonly candidates: Uint32Array;
+  readonly rates: Uint32Array;
+  readonly lists: Uint32Array;
+  readonly schedules: Uint32Array;
+  readonly numberLists: Uint32Array;
+  readonly counts: Readonly<Record<F.SectionName, number>>;
+
+  /** Depth (digits) of the last successful `lookup` match. */
+  matchDepth = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly customerIndex = new Map<string, number>();
+
+  constructor(bytes: Uint8Array, verifyHash: boolean) {
+    this.bytes = bytes;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let i = 0; i < F.MAGIC.length; i++) if (bytes[i] !== F.MAGIC[i]) fail('bad-magic', 'not a dialplane artefact (bad magic)');
+    this.major = view.getUint16(F.H.major, true);
+    this.minor = view.getUint16(F.H.minor, true);
+    if (this.major !== F.FORMAT_MAJOR) fail('bad-version', `format version ${this.major}.${this.minor} is not supported (this reader: ${F.FORMAT_MAJOR}.x)`);
+    if (view.getUint32(F.H.headerBytes, true) !== F.HEADER_BYTES) fail('bad-header', 'header length is not 160');
+    const fileBytes = view.getUint32(F.H.fileBytes, true);
+    if (fileBytes > bytes.length) fail('truncated', `artefact says ${fileBytes} bytes but ${bytes.length} are present`);
+    if (fileBytes !== bytes.length) fail('bad-header', `artefact says ${fileBytes} bytes but ${bytes.length} are present`);
+    const sectionCount = view.getUint32(F.H.sectionCount, true);
+    if (sectionCount > F.LIMITS.maxSections) fail('bad-header', `${sectionCount} sections exceed the limit of ${F.LIMITS.maxSections}`);
+    this.serial = u64(view, F.H.serial);
+    this.effectiveFrom = i64(view, F.H.effectiveFrom);
+    this.effectiveUntil = i64(view, F.H.effectiveUntil);
+    if (view.getUint32(F.H.flags, true) !== 0) fail('bad-header', 'unknown header flags');
+    for (let i = F.H.reserved; i < F.H.contentHash; i++) if (bytes[i] !== 0) fail('bad-header', 'reserved header bytes are not zero');
+    let revision = '';
+    let ended = false;
+    for (let i = 0; i < 64; i++) {
+      const c = bytes[F.H.revision + i]!;
+      if (c === 0) ended = true;
+      else if (ended || c < 0x20 || c > 0x7e) fail('bad-header', 'revision is not NUL-padded printable ASCII');
+      else revision += String.fromCharCode(c);
+    }
+    this.revision = revision;
+    this.contentHash = hex(bytes.subarray(F.H.contentHash, F.H.contentHash + 32));
+    if (verifyHash) {
+      const h = createHash('sha256')
+        .update(bytes.subarray(0, F.H.contentHash))
+        .update(new Uint8Array(32))
+        .update(bytes.subarray(F.H.contentHash + 32))
+        .digest('hex');
+      if (h !== this.contentHash) fail('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
+    }
+
+    // Section table.
+    const tableEnd = F.HEADER_BYTES + sectionCount * F.SECTION_ENTRY_BYTES;
+    if (tableEnd > fileBytes) fail('truncated', 'section table runs past the end of the file');
+    const sections: SectionInfo[] = [];
+    const byName = new Map<F.SectionName, SectionInfo>();
+    let prevEnd = tableEnd;
+    let prevId = 0;
+    for (let i = 0; i < sectionCount; i++) {
+      const e = F.HEADER_BYTES + i * F.SECTION_ENTRY_BYTES;
+      const id = view.getUint32(e, true);
+      const offset = view.getUint32(e + 4, true);
+      const length = view.getUint32(e + 8, true);
+      const count = view.getUint32(e + 12, true);
+      const name = F.SECTION_NAMES[id];
+      if (!name) fail('bad-section-table', `unknown section id ${id}`);
+      if (id <= prevId) fail('bad-section-table', 'sections are not in ascending id order');
+      if (offset % F.SECTION_ALIGN !== 0) fail('bad-section-table', `section ${name} is not 8-byte aligned`);
+      if (offset < prevEnd) fail('bad-section-table', `section ${name} overlaps what precedes it`);
+      if (offset + length > fileBytes) fail('truncated', `section ${name} runs past the end of the file`);
+      for (let k = prevEnd; k < offset; k++) if (bytes[k] !== 0) fail('bad-section-table', 'padding between sections is not zero');
+      prevId = id;
+      prevEnd = offset + length;
+      const info = { id, name, offset, length, count };
+      sections.push(info);
+      byName.set(name, info);
+    }
+    for (let k = prevEnd; k < fileBytes; k++) if (bytes[k] !== 0) fail('bad-section-table', 'bytes after the last section are not zero');
+    for (const name of REQUIRED) if (!byName.has(name)) fail('missing-section', `section ${name} is missing`);
+    this.sections = sections;
+
+    const words = (name: F.SectionName, width: number, limit: number = F.LIMITS.maxRecords): Uint32Array => {
+      const s = byName.get(name)!;
+      if (s.count > limit) fail('bad-section', `section ${name} holds ${s.count} records, over the limit of ${limit}`);
+      if (s.length !== s.count * width * 4) fail('bad-section', `section ${name}: ${s.length} bytes do not hold ${s.count} records of ${width * 4} bytes`);
+      return new Uint32Array(bytes.buffer, bytes.byteOffset + s.offset, s.count * width);
+    };
+    const counts = {} as Record<F.SectionName, number>;
+    for (const s of sections) counts[s.name] = s.count;
+    this.counts = counts;
+
+    // Strings: (count + 1) offsets, then UTF-8 bytes.
+    const ss = byName.get('strings')!;
+    if (ss.count > F.LIMITS.maxStrings) fail('bad-section', `${ss.count} strings exceed the limit`);
+    if (ss.length < 4 * (ss.count + 1)) fail('bad-section', 'strings section is shorter than its offset table');
+    this.stringOffsets = new Uint32Array(bytes.buffer, bytes.byteOffset + ss.offset, ss.count + 1);
+    this.stringBytes = bytes.subarray(ss.offset + 4 * (ss.count + 1), ss.offset + ss.length);
+    this.validateStrings();
+
+    // Money: strictly ascending signed 64-bit integers within ±(2^53 − 1).
+    const ms = byName.get('money')!;
+    this.moneyWords = words('money', 2);
+    for (let i = 0; i < ms.count; i++) {
+      const hi = this.moneyWords[2 * i + 1]! | 0;
+      if (hi >= 0x200000 || hi < -0x200000 || (hi === -0x200000 && this.moneyWords[2 * i]! === 0)) fail('bad-money', `amount ${i} is outside the exact integer range`);
+      if (i > 0 && !(this.money(i) > this.money(i - 1))) fail('bad-money', 'money table is not strictly ascending');
+    }
+
+    const L = F.RECORD_SECTIONS;
+    this.carriers = words('carriers', L.carriers.width);
+    this.gateways = words('gateways', L.gateways.width);
+    this.decks = words('decks', L.decks.width);
+    this.cards = words('cards', L.cards.width);
+    this.customers = words('customers', L.customers.width);
+    this.ipv4 = words('ipv4', L.ipv4.width);
+    this.ipv6 = words('ipv6', L.ipv6.width);
+    this.users = words('users', L.users.width);
+    this.routes = words('routes', L.routes.width);
+    this.tables = words('tables', L.tables.width);
+    this.nodes = words('nodes', F.NODE_WORDS);
+    this.values = words('values', L.values.width);
+    this.shapes = words('shapes', L.shapes.width);
+    this.rates = words('rates', L.rates.width);
+    this.schedules = words('schedules', L.schedules.width);
+    this.numberLists = words('numberLists', L.numberLists.width);
+    this.lists = words('lists', 1, F.LIMITS.maxListWords);
+    this.candidates = words('candidates', 1, F.LIMITS.maxListWords);
+    // LISTS and CANDIDATES: `count` is their length in words.
+    this.validateRecords();
+    this.validateStructure();
+    for (let c = 0; c < counts.customers; c++) this.customerIndex.set(this.string(this.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.id]!), c);
+  }
+
+  // ------------------------------------------------------------------ validation
+
+  private validateStrings(): void {
+    const off = this.stringOffsets;
+    const n = off.length - 1;
+    const blob = this.stringBytes;
+    if (off[0] !== 0) fail('bad-string', 'first string offset is not 0');
+    for (let i = 1; i <= n; i++) {
+      if (off[i]! < off[i - 1]!) fail('bad-string', `string offsets go backwards at ${i}`);
+      if (off[i]! > blob.length) fail('bad-string', `string ${i - 1} runs past the string bytes`);
+    }
+    if (off[n] !== blob.length) fail('bad-string', 'string bytes do not end where the last string does');
+    try {
+      this.decoder.decode(blob);
+    } catch {
+      fail('bad-string', 'strings are not valid UTF-8');
+    }
+    // Valid as a whole + every boundary outside a multi-byte sequence ⇒ every string is valid.
+    for (let i = 0; i < n; i++) {
+      const b = blob[off[i]!];
+      if (off[i]! < blob.length && b !== undefined && (b & 0xc0) === 0x80) fail('bad-string', `string ${i} starts inside a character`);
+    }
+  }
+
+  private compile(kind: string): Check {
+    const [head, ...rest] = kind.split(':');
+    const tail = rest.join(':');
+    const count = (name: string) => {
+      const c = this.counts[name as F.SectionName];
+      if (c === undefined) throw new Error(`format.ts: unknown section ${name}`);
+      return c;
+    };
+    switch (head) {
+      case 'u32': case 'f64lo': case 'f64hi': return { op: OP_U32, arg: 0 };
+      case 'flags': return { op: OP_FLAGS, arg: ~Number(tail) };
+      case 'enum': return { op: OP_ENUM, arg: Number(tail) };
+      case 'str': return { op: OP_STR, arg: this.stringOffsets.length - 1 };
+      case 'str?': return { op: OP_STR_OPT, arg: this.stringOffsets.length - 1 };
+      case 'money': return { op: OP_MONEY, arg: this.counts.money };
+      case 'money?': return { op: OP_MONEY_OPT, arg: this.counts.money };
+      case 'idx': return { op: OP_IDX, arg: count(tail) };
+      case 'idx?': return { op: OP_IDX_OPT, arg: count(tail) };
+      case 'list': return { op: OP_LIST, arg: 0, list: this.compile(tail) };
+      case 'cands': return { op: OP_CANDS, arg: 0, list: { op: OP_IDX, arg: this.counts.rates } };
+      default: throw new Error(`format.ts: unknown field kind ${kind}`);
+    }
+  }
+
+  private check(c: Check, w: number, where: () => string): void {
+    switch (c.op) {
+      case OP_U32: return;
+      case OP_FLAGS: if (w & c.arg) fail('bad-reference', `${where()}: unknown flag bits`); return;
+      case OP_ENUM: case OP_STR: case OP_MONEY: case OP_IDX:
+        if (w >= c.arg) fail('bad-reference', `${where()}: ${w} is out of range (< ${c.arg})`);
+        return;
+      case OP_STR_OPT: case OP_MONEY_OPT: case OP_IDX_OPT:
+        if (w !== F.NONE && w >= c.arg) fail('bad-reference', `${where()}: ${w} is out of range (< ${c.arg})`);
+        return;
+      case OP_LIST: case OP_CANDS: {
+        const arr = c.op === OP_LIST ? this.lists : this.candidates;
+        if (w >= arr.length) fail('bad-reference', `${where()}: list offset ${w} is out of range`);
+        const n = arr[w]!;
+        if (n > arr.length - w - 1) fail('bad-reference', `${where()}: list of ${n} items runs past its section`);
+        const item = c.list!;
+        if (item.op !== OP_U32) for (let k = 1; k <= n; k++) this.check(item, arr[w + k]!, where);
+        return;
+      }
+    }
+  }
+
+  private validateRecords(): void {
+    for (const [name, layout] of Object.entries(F.RECORD_SECTIONS) as [F.SectionName, { fields: readonly (readonly [string, string])[]; width: number }][]) {
+      const arr = this[name as keyof this] as unknown as Uint32Array;
+      const checks = layout.fields.map(([, kind]) => this.compile(kind));
+      const width = layout.width;
+      const n = arr.length / width;
+      for (let f = 0; f < width; f++) {
+        const c = checks[f]!;
+        if (c.op === OP_U32) continue;
+        const field = layout.fields[f]![0];
+        for (let r = 0; r < n; r++) {
+          const w = arr[r * width + f]!;
+          // Fast paths for the big sections; the slow path builds the message.
+          if ((c.op === OP_IDX || c.op === OP_MONEY || c.op === OP_STR) && w < c.arg) continue;
+          this.check(c, w, () => `${name}[${r}].${field}`);
+        }
+      }
+    }
+  }
+
+  private validateStructure(): void {
+    const C = F.CUSTOMER, R = F.ROUTE, CA = F.CARRIER, G = F.GATEWAY, T = F.TABLE;
+    // Customers own contiguous runs of routes; carriers of gateways.
+    let expect = 0;
+    for (let c = 0; c < this.counts.customers; c++) {
+      const first = this.customers[c * C.width + C.at.routeFirst]!;
+      const n = this.customers[c * C.width + C.at.routeCount]!;
+      if (first !== expect || n > this.counts.routes - first) fail('bad-reference', `customers[${c}]: routes ${first}+${n} are not the next run`);
+      for (let r = first; r < first + n; r++) if (this.routes[r * R.width + R.at.customer] !== c) fail('bad-reference', `routes[${r}] belongs to another customer`);
+      expect = first + n;
+    }
+    if (expect !== this.counts.routes) fail('bad-reference', 'some routes belong to no customer');
+    expect = 0;
+    for (let c = 0; c < this.counts.carriers; c++) {
+      const first = this.carriers[c * CA.width + CA.at.gatewayFirst]!;
+      const n = this.carriers[c * CA.width + CA.at.gatewayCount]!;
+      if (first !== expect || n > this.counts.gateways - first) fail('bad-reference', `carriers[${c}]: gateways ${first}+${n} are not the next run`);
+      for (let g = first; g < first + n; g++) {
+        if (this.gateways[g * G.width + G.at.carrier] !== c) fail('bad-reference', `gateways[${g}] belongs to another carrier`);
+        const b = this.gateways[g * G.width + G.at.backup]!;
+        if (b !== F.NONE && (b < first || b >= first + n)) fail('bad-reference', `gateways[${g}]: backup is another carrier's gateway`);
+      }
+      expect = first + n;
+    }
+    if (expect !== this.counts.gateways) fail('bad-reference', 'some gateways belong to no carrier');
+    for (let i = 0; i < this.counts.ipv4; i++) if (this.ipv4[i * 3 + 1]! > 32) fail('bad-reference', `ipv4[${i}]: prefix length over 32`);
+    for (let i = 0; i < this.counts.ipv6; i++) if (this.ipv6[i * 6 + 4]! > 128) fail('bad-reference', `ipv6[${i}]: prefix length over 128`);
+    for (let s = 0; s < this.counts.shapes; s++) {
+      const meta = this.shapes[s * F.SHAPE.width + F.SHAPE.at.meta]!;
+      if ((meta & 0xff) >= F.DESTINATION_TYPES.length || ((meta >>> 8) & 0xff) >= F.REJECT_REASONS.length || meta >>> 16 !== 0) fail('bad-reference', `shapes[${s}]: bad meta`);
+    }
+    for (let r = 0; r < this.counts.rates; r++) {
+      const base = r * F.RATE.width;
+      if (this.rates[base + F.RATE.at.type]! >= F.DESTINATION_TYPES.length) fail('bad-reference', `rates[${r}]: bad type`);
+      if (this.rates[base + F.RATE.at.increment]! === 0) fail('bad-reference', `rates[${r}]: increment 0`);
+    }
+    // Tables own contiguous, consecutive runs of nodes and values; inside a run every child is a
+    // later node of the same run (no cycles, no sharing) and every value one of the table's.
+    let nodeAt = 0;
+    let valueAt = 0;
+    const nodes = this.nodes;
+    for (let t = 0; t < this.counts.tables; t++) {
+      const b = t * T.width;
+      const nodeFirst = this.tables[b + T.at.nodeFirst]!;
+      const nodeCount = this.tables[b + T.at.nodeCount]!;
+      const valueFirst = this.tables[b + T.at.valueFirst]!;
+      const valueCount = this.tables[b + T.at.valueCount]!;
+      const root = this.tables[b + T.at.root]!;
+      if (nodeFirst !== nodeAt || nodeCount > this.counts.nodes - nodeFirst || nodeCount === 0) fail('bad-trie', `tables[${t}]: nodes ${nodeFirst}+${nodeCount} are not the next run`);
+      if (valueFirst !== valueAt || valueCount > this.counts.values - valueFirst) fail('bad-trie', `tables[${t}]: values ${valueFirst}+${valueCount} are not the next run`);
+      if (root !== nodeFirst) fail('bad-trie', `tables[${t}]: root is not the first node of its run`);
+      const nodeEnd = nodeFirst + nodeCount;
+      const valueEnd = valueFirst + valueCount;
+      for (let n = nodeFirst; n < nodeEnd; n++) {
+        const base = n * F.NODE_WORDS;
+        const v = nodes[base]!;
+        if (v !== 0 && (v - 1 < valueFirst || v - 1 >= valueEnd)) fail('bad-trie', `node ${n}: value ${v - 1} is not its table's`);
+        for (let d = 1; d < F.NODE_WORDS; d++) {
+          const w = nodes[base + d]!;
+          if (w === 0) continue;
+          if (w & F.LEAF_BIT) {
+            const leaf = w & 0x7fff_ffff;
+            if (leaf < valueFirst || leaf >= valueEnd) fail('bad-trie', `node ${n}: leaf value ${leaf} is not its table's`);
+          } else if (w <= n || w >= nodeEnd) fail('bad-trie', `node ${n}: child ${w} is not a later node of its table`);
+        }
+      }
+      nodeAt = nodeEnd;
+      valueAt = valueEnd;
+      const card = this.tables[b + T.at.card]!;
+      const weights = this.tables[b + T.at.weights]!;
+      const wn = this.lists[weights]!;
+      if (wn % 3 !== 0) fail('bad-reference', `tables[${t}]: weights list is not (deck, weight) triples`);
+      for (let k = 0; k < wn; k += 3) if (this.lists[weights + 1 + k]! >= this.counts.decks) fail('bad-reference', `tables[${t}]: weight for an unknown deck`);
+      if (card >= this.counts.cards) fail('bad-reference', `tables[${t}]: unknown card`);
+    }
+    if (nodeAt !== this.counts.nodes || valueAt !== this.counts.values) fail('bad-trie', 'some nodes or values belong to no table');
+    for (let s = 0; s < this.counts.schedules; s++) {
+      const w = this.schedules[s * F.SCHEDULE.width + F.SCHEDULE.at.windows]!;
+      const n = this.lists[w]!;
+      if (n % 3 !== 0) fail('bad-reference', `schedules[${s}]: windows are not (days, from, until) triples`);
+      for (let k = 0; k < n; k += 3) {
+        if (this.lists[w + 1 + k]! >= 128 || this.lists[w + 2 + k]! > 1440 || this.lists[w + 3 + k]! > 1440) fail('bad-reference', `schedules[${s}]: bad window`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ access
+
+  string(i: number): string {
+    return this.decoder.decode(this.stringBytes.subarray(this.stringOffsets[i]!, this.stringOffsets[i + 1]!));
+  }
+
+  /** Optional string field: undefined for NONE. */
+  stringOpt(i: number): string | undefined {
+    return i === F.NONE ? undefined : this.string(i);
+  }
+
+  /** Amount `i` of the money table, in micro-units. */
+  money(i: number): number {
+    return (this.moneyWords[2 * i + 1]! | 0) * TWO32 + this.moneyWords[2 * i]!;
+  }
+
+  /** Items of list at word offset `at` in LISTS. */
+  list(at: number): Uint32Array {
+    return this.lists.subarray(at + 1, at + 1 + this.lists[at]!);
+  }
+
+  f64(lo: number, hi: number): number {
+    const b = new DataView(new ArrayBuffer(8));
+    b.setUint32(0, lo, true);
+    b.setUint32(4, hi, true);
+    return b.getFloat64(0, true);
+  }
+
+  field<L extends { width: number; at: Record<string, number> }>(arr: Uint32Array, layout: L, i: number, name: keyof L['at'] & string): number {
+    return arr[i * layout.width + layout.at[name]!]!;
+  }
+
+  customerByName(id: string): number {
+    return this.customerIndex.get(id) ?? -1;
+  }
+
+  /**
+   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the value index of
+   * the longest compiled prefix, or −1. `matchDepth` holds the digits matched. No allocation.
+   */
+  lookup(t: number, number: string, start = 0): number {
+    const nodes = this.nodes;
+    let node = this.tables[t * F.TABLE.width + F.TABLE.at.root]!;
+    let best = nodes[node * F.NODE_WORDS]! - 1;
+    let depth = 0;
+    for (let i = start; i < number.length; i++) {
+      const d = number.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      const w = nodes[node * F.NODE_WORDS + 1 + d]!;
+      if (w === 0) break;
+      if (w & F.LEAF_BIT) {
+        best = w & 0x7fff_ffff;
+        depth = i - start + 1;
+        break;
+      }
+      node = w;
+      const v = nodes[node * F.NODE_WORDS]!;
+      if (v !== 0) {
+        best = v - 1;
+        depth = i - start + 1;
+      }
+    }
+    this.matchDepth = depth;
+    return best;
+  }
+}
+
+function u64(view: DataView, at: number): number {
+  const lo = view.getUint32(at, true);
+  const hi = view.getUint32(at + 4, true);
+  if (hi >= 0x200000) fail('bad-header', 'serial exceeds 2^53 − 1');
+  return hi * TWO32 + lo;
+}
+
+function i64(view: DataView, at: number): number {
+  const lo = view.getUint32(at, true);
+  const hi = view.getInt32(at + 4, true);
+  if (hi >= 0x200000 || hi < -0x200000) fail('bad-header', 'time field exceeds the exact integer range');
+  return hi * TWO32 + lo;
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}

@@ -1,0 +1,232 @@
+// The artefact format (`routing.dpa`), version 1: the one contract between the compiler and the
+// runtime. Both sides import this file; it imports nothing. docs/artefact-format.md describes the
+// same layout byte by byte for other implementations — change both together.
+//
+// Every record section is an array of fixed-width records of little-endian u32 words, so the
+// reader is a Uint32Array view plus constant field offsets. Each field declares what it refers to
+// (`FieldKind`), and the decoder checks every reference of every record before the artefact is
+// used: one generic validation pass, not hand-written checks that drift from the layout.
+
+export const MAGIC = Uint8Array.of(0x89, 0x44, 0x50, 0x41, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89DPA\r\n\x1a\n"
+export const FORMAT_MAJOR = 1;
+export const FORMAT_MINOR = 0;
+export const HEADER_BYTES = 160;
+export const SECTION_ENTRY_BYTES = 16;
+/** Sections start at multiples of 8 bytes; the gap is zero padding. */
+export const SECTION_ALIGN = 8;
+/** "No value" in an optional u32 field. */
+export const NONE = 0xffff_ffff;
+
+/** Header field byte offsets. */
+export const H = {
+  magic: 0,
+  major: 8,
+  minor: 10,
+  headerBytes: 12,
+  fileBytes: 16,
+  sectionCount: 20,
+  serial: 24, // u64
+  effectiveFrom: 32, // i64, epoch ms; 0 = no dated row in use
+  effectiveUntil: 40, // i64, epoch ms; 0 = no later-dated row waiting
+  flags: 48,
+  reserved: 52, // 12 bytes, zero
+  contentHash: 64, // 32 bytes, SHA-256
+  revision: 96, // 64 bytes, ASCII, NUL padded
+} as const;
+
+/** Hard limits, checked before anything else is read. */
+export const LIMITS = {
+  maxFileBytes: 2 ** 31 - 1,
+  maxSections: 64,
+  maxStrings: 2 ** 26,
+  maxStringBytes: 2 ** 30,
+  maxRecords: 2 ** 27,
+  maxListWords: 2 ** 28,
+  /** Deepest prefix a trie may hold (E.164 has 15 digits; tech prefixes are stripped first). */
+  maxDepth: 32,
+} as const;
+
+export const SECTION = {
+  strings: 1,
+  money: 2,
+  carriers: 3,
+  gateways: 4,
+  decks: 5,
+  cards: 6,
+  customers: 7,
+  ipv4: 8,
+  ipv6: 9,
+  users: 10,
+  routes: 11,
+  tables: 12,
+  nodes: 13,
+  values: 14,
+  shapes: 15,
+  candidates: 16,
+  rates: 17,
+  lists: 18,
+  schedules: 19,
+  numberLists: 20,
+} as const;
+export type SectionName = keyof typeof SECTION;
+export const SECTION_NAMES: Record<number, SectionName> = Object.fromEntries(
+  Object.entries(SECTION).map(([k, v]) => [v, k as SectionName]),
+) as Record<number, SectionName>;
+
+/**
+ * What a u32 word of a record means:
+ * - `u32` any value; `bool` 0/1; `enum:N` below N; `flags:M` only bits of mask M;
+ * - `str` a string index, `str?` the same or NONE;
+ * - `money` an index into the money table, `money?` the same or NONE;
+ * - `idx:S` a record index of section S, `idx?:S` the same or NONE;
+ * - `list:K` a word offset into LISTS where `[count, item × count]` starts, items of kind K
+ *   (`str`, `idx:S`, `u32`); `cands` the same in CANDIDATES with items `idx:rates`;
+ * - `f64lo`/`f64hi` the two halves of a little-endian IEEE double (weights, never money).
+ */
+export type FieldKind = string;
+
+export interface RecordLayout {
+  readonly fields: readonly (readonly [name: string, kind: FieldKind])[];
+}
+
+function layout<const F extends readonly (readonly [string, FieldKind])[]>(fields: F) {
+  const at = {} as { [K in F[number][0]]: number };
+  fields.forEach(([name], i) => ((at as Record<string, number>)[name] = i));
+  return { fields, width: fields.length, at };
+}
+
+export const CARRIER = layout([
+  ['id', 'str'], ['name', 'str'], ['flags', 'flags:1'], ['distribution', 'enum:6'],
+  ['cps', 'u32'], ['cpsBurst', 'u32'], ['channels', 'u32'],
+  ['egressStrip', 'u32'], ['egressPrefix', 'str'], ['egressSuffix', 'str'], ['egressTechPrefix', 'str'],
+  ['failoverCodes', 'list:str'], ['stopCodes', 'list:str'],
+  ['gatewayFirst', 'u32'], ['gatewayCount', 'u32'],
+] as const);
+
+export const GATEWAY = layout([
+  ['carrier', 'idx:carriers'], ['id', 'str'], ['host', 'str'], ['port', 'u32'], ['transport', 'enum:3'],
+  ['weightLo', 'f64lo'], ['weightHi', 'f64hi'], ['hashIndex', 'u32'], ['flags', 'flags:1'],
+  ['backup', 'idx?:gateways'], ['cps', 'u32'], ['cpsBurst', 'u32'], ['channels', 'u32'],
+] as const);
+
+export const DECK = layout([
+  ['id', 'str'], ['name', 'str'], ['carrier', 'idx:carriers'], ['currency', 'str'], ['techPrefix', 'str'],
+  ['rows', 'u32'],
+] as const);
+
+export const CARD = layout([
+  ['id', 'str'], ['name', 'str'], ['currency', 'str'], ['compact', 'enum:3'], ['strategy', 'enum:6'],
+  ['billingInitial', 'u32'], ['billingIncrement', 'u32'], ['connectFee', 'money'],
+  ['markupPercent', 'money'], ['markupFixed', 'money'], ['markupFloor', 'money'],
+  ['parents', 'list:idx:decks'],
+] as const);
+
+export const CUSTOMER = layout([
+  ['id', 'str'], ['name', 'str'], ['flags', 'flags:1'], ['cps', 'u32'], ['cpsBurst', 'u32'], ['channels', 'u32'],
+  ['cliAllow', 'list:str'], ['cliForce', 'str?'], ['routeFirst', 'u32'], ['routeCount', 'u32'],
+] as const);
+
+export const IPV4 = layout([['address', 'u32'], ['prefixLength', 'u32'], ['customer', 'idx:customers']] as const);
+
+export const IPV6 = layout([
+  ['a0', 'u32'], ['a1', 'u32'], ['a2', 'u32'], ['a3', 'u32'], ['prefixLength', 'u32'], ['customer', 'idx:customers'],
+] as const);
+
+export const USER = layout([['username', 'str'], ['realm', 'str'], ['ha1', 'str'], ['customer', 'idx:customers']] as const);
+
+export const ROUTE = layout([
+  ['customer', 'idx:customers'], ['id', 'str'], ['flags', 'flags:3'], ['techPrefix', 'str'], ['table', 'idx:tables'],
+  ['strategy', 'enum:6'], ['maxDuration', 'u32'], ['cps', 'u32'], ['cpsBurst', 'u32'], ['channels', 'u32'],
+  ['dialPrefixes', 'list:str'], ['dialRegex', 'list:str'], ['dnc', 'list:idx:numberLists'],
+  ['schedule', 'idx?:schedules'], ['calledActions', 'list:str'], ['callingActions', 'list:str'],
+] as const);
+
+export const TABLE = layout([
+  ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'], ['root', 'u32'],
+  ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['valueFirst', 'u32'], ['valueCount', 'u32'],
+  ['lock', 'list:idx:decks'], ['exclude', 'list:idx:decks'], ['providerCappedRate', 'money?'],
+  ['cappedRate', 'money?'], ['blockTypes', 'u32'], ['maxDuration', 'u32'], ['weights', 'list:u32'],
+  ['keys', 'u32'],
+] as const);
+
+export const SCHEDULE = layout([
+  ['id', 'str'], ['timezone', 'str'], ['precedence', 'u32'], ['validFrom', 'str?'], ['validUntil', 'str?'],
+  ['windows', 'list:u32'],
+] as const);
+
+export const NUMBER_LIST = layout([['id', 'str'], ['numbers', 'list:str']] as const);
+
+/** A compiled value: the sell rate and the shape it shares with other prefixes. */
+export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
+
+/** What many prefixes share: destination, type, rejection, sell connect fee, ordered candidates. */
+export const SHAPE = layout([
+  ['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money'], ['candidates', 'cands'],
+] as const);
+
+/** A carrier deck row as a candidate sees it, converted to the card's currency; deduplicated. */
+export const RATE = layout([
+  ['deck', 'idx:decks'], ['rate', 'money'], ['connectFee', 'money'], ['initial', 'u32'], ['increment', 'u32'],
+  ['type', 'u32'],
+] as const);
+
+/** Trie node: word 0 = own value (0 none, else value index + 1), words 1..10 = digit 0..9. */
+export const NODE_WORDS = 11;
+/** A child word with this bit set is a leaf: the value index is in the low 31 bits. */
+export const LEAF_BIT = 0x8000_0000;
+
+// SHAPE.meta: type (bits 0-7), reject reason (8-15), candidate-order flag (16-23).
+export const META_TYPE_SHIFT = 0;
+export const META_REASON_SHIFT = 8;
+
+export const COMPACTS = ['min', 'max', 'average'] as const;
+export const STRATEGIES = ['lcr', 'reverse-lcr', 'priority', 'weighted', 'round-robin', 'random'] as const;
+/** Strategies whose order the runtime chooses per call; their candidates are stored in LCR order. */
+export const DYNAMIC_STRATEGIES: ReadonlySet<string> = new Set(['weighted', 'round-robin', 'random']);
+export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+/** CARRIER.distribution: 0 = weighted, 1 + index here = hash over that source. */
+export const HASH_SOURCES = ['call-id', 'from-uri', 'from-user', 'to-uri', 'to-user'] as const;
+
+/** Why a compiled prefix refuses the call; index = SHAPE.meta reason byte. */
+export const REJECT_REASONS = ['', 'destinationTypeBlocked', 'rateCapped', 'noRoutesLock', 'rateCapped', 'noRoutesProfitAssurance'] as const;
+export const REJECT = {
+  none: 0,
+  destinationType: 1,
+  cappedRate: 2,
+  lock: 3,
+  providerCap: 4,
+  profitAssurance: 5,
+} as const;
+
+// TABLE.flags
+export const TABLE_PROFIT_ASSURANCE = 1;
+export const TABLE_BLOCK_CONNECT_COST = 2;
+export const TABLE_LOCK = 4;
+// ROUTE.flags
+export const ROUTE_ENABLED = 1;
+export const ROUTE_DIAL_ANY = 2;
+// CUSTOMER / CARRIER / GATEWAY flags
+export const ENABLED = 1;
+
+export const DESTINATION_TYPES = [
+  'fixed', 'mobile', 'premium', 'toll-free', 'shared-cost', 'voip', 'personal', 'pager', 'satellite', 'special', 'other',
+] as const;
+
+/** The record layouts by section, for the generic validator and for `inspect`. */
+export const RECORD_SECTIONS = {
+  carriers: CARRIER,
+  gateways: GATEWAY,
+  decks: DECK,
+  cards: CARD,
+  customers: CUSTOMER,
+  ipv4: IPV4,
+  ipv6: IPV6,
+  users: USER,
+  routes: ROUTE,
+  tables: TABLE,
+  values: VALUE,
+  shapes: SHAPE,
+  rates: RATE,
+  schedules: SCHEDULE,
+  numberLists: NUMBER_LIST,
+} as const;

@@ -1,0 +1,152 @@
+// What a decoded artefact says about one number, as plain objects: for `dialplane lookup`, tests
+// and tools. The serving hot path uses Artefact.lookup and the views directly instead.
+import type { Artefact } from './decode.js';
+import * as F from './format.js';
+
+export interface CompiledCandidate {
+  deck: string;
+  carrier: string;
+  /** Cost per minute and connection fee in micro-units of the card currency. */
+  rate: number;
+  connectFee: number;
+  initial: number;
+  increment: number;
+  type: string;
+}
+
+export interface CompiledEntry {
+  /** The compiled prefix that matched (after any tech prefix). */
+  prefix: string;
+  destination: string;
+  type: string;
+  /** Sell rate per minute and connection fee, micro-units of the card currency. */
+  sell: number;
+  connectFee: number;
+  /** Set when the route refuses the call at this prefix (reason key of the network's table). */
+  reject?: string;
+  candidates: CompiledCandidate[];
+}
+
+export interface CompiledLookup {
+  customer: string;
+  route: string;
+  card: string;
+  currency: string;
+  strategy: string;
+  /** True when the runtime orders the candidates per call (weighted, round-robin, random). */
+  dynamic: boolean;
+  techPrefix: string;
+  number: string;
+  billing: { initial: number; increment: number };
+  /** Undefined when the card has no prefix for the number (noRoutesPre). */
+  entry?: CompiledEntry;
+}
+
+export type RouteChoice =
+  | { ok: true; route: number }
+  | { ok: false; reason: 'unknownCustomer' | 'noIngressRoute' };
+
+/** Longest tech prefix first; among routes with that tech prefix the first whose dial string accepts. */
+export function chooseRoute(a: Artefact, customer: number, number: string): RouteChoice {
+  const C = F.CUSTOMER, R = F.ROUTE;
+  const first = a.customers[customer * C.width + C.at.routeFirst]!;
+  const count = a.customers[customer * C.width + C.at.routeCount]!;
+  let best = -1;
+  let bestLen = -1;
+  for (let r = first; r < first + count; r++) {
+    const b = r * R.width;
+    if (!(a.routes[b + R.at.flags]! & F.ROUTE_ENABLED)) continue;
+    const tech = a.string(a.routes[b + R.at.techPrefix]!);
+    if (!number.startsWith(tech) || tech.length <= bestLen) continue;
+    if (!dialAccepts(a, r, number.slice(tech.length))) continue;
+    best = r;
+    bestLen = tech.length;
+  }
+  return best < 0 ? { ok: false, reason: 'noIngressRoute' } : { ok: true, route: best };
+}
+
+export function dialAccepts(a: Artefact, route: number, number: string): boolean {
+  const R = F.ROUTE;
+  const b = route * R.width;
+  if (a.routes[b + R.at.flags]! & F.ROUTE_DIAL_ANY) return true;
+  for (const s of a.list(a.routes[b + R.at.dialPrefixes]!)) if (number.startsWith(a.string(s))) return true;
+  for (const s of a.list(a.routes[b + R.at.dialRegex]!)) {
+    try {
+      if (new RegExp(a.string(s)).test(number)) return true;
+    } catch {
+      // A pattern that does not compile accepts nothing.
+    }
+  }
+  return false;
+}
+
+/** The compiled entry of table `t` for `number` (digits only), or undefined. */
+export function tableEntry(a: Artefact, t: number, number: string): CompiledEntry | undefined {
+  const v = a.lookup(t, number);
+  if (v < 0) return undefined;
+  const S = F.SHAPE, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
+  const shape = a.values[v * F.VALUE.width + F.VALUE.at.shape]!;
+  const sb = shape * S.width;
+  const meta = a.shapes[sb + S.at.meta]!;
+  const reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
+  const cands = a.shapes[sb + S.at.candidates]!;
+  const candidates: CompiledCandidate[] = [];
+  for (let k = 0; k < a.candidates[cands]!; k++) {
+    const r = a.candidates[cands + 1 + k]!;
+    const rb = r * RT.width;
+    const deck = a.rates[rb + RT.at.deck]!;
+    const carrier = a.decks[deck * D.width + D.at.carrier]!;
+    candidates.push({
+      deck: a.string(a.decks[deck * D.width + D.at.id]!),
+      carrier: a.string(a.carriers[carrier * CA.width + CA.at.id]!),
+      rate: a.money(a.rates[rb + RT.at.rate]!),
+      connectFee: a.money(a.rates[rb + RT.at.connectFee]!),
+      initial: a.rates[rb + RT.at.initial]!,
+      increment: a.rates[rb + RT.at.increment]!,
+      type: F.DESTINATION_TYPES[a.rates[rb + RT.at.type]!]!,
+    });
+  }
+  const entry: CompiledEntry = {
+    prefix: number.slice(0, a.matchDepth),
+    destination: a.string(a.shapes[sb + S.at.destination]!),
+    type: F.DESTINATION_TYPES[(meta >>> F.META_TYPE_SHIFT) & 0xff]!,
+    sell: a.money(a.values[v * F.VALUE.width + F.VALUE.at.sell]!),
+    connectFee: a.money(a.shapes[sb + S.at.connectFee]!),
+    candidates,
+  };
+  if (reason !== F.REJECT.none) entry.reject = F.REJECT_REASONS[reason]!;
+  return entry;
+}
+
+/** Route choice plus the compiled entry, as `dialplane lookup` prints it. */
+export function lookupCall(a: Artefact, customerId: string, dialled: string):
+  | { ok: true; result: CompiledLookup }
+  | { ok: false; reason: 'unknownCustomer' | 'noIngressRoute' | 'addressIncomplete' } {
+  if (!/^\d+$/.test(dialled)) return { ok: false, reason: 'addressIncomplete' };
+  const c = a.customerByName(customerId);
+  if (c < 0) return { ok: false, reason: 'unknownCustomer' };
+  const choice = chooseRoute(a, c, dialled);
+  if (!choice.ok) return choice;
+  const R = F.ROUTE, T = F.TABLE, CD = F.CARD;
+  const rb = choice.route * R.width;
+  const t = a.routes[rb + R.at.table]!;
+  const card = a.tables[t * T.width + T.at.card]!;
+  const cb = card * CD.width;
+  const strategy = F.STRATEGIES[a.tables[t * T.width + T.at.strategy]!]!;
+  const techPrefix = a.string(a.routes[rb + R.at.techPrefix]!);
+  const number = dialled.slice(techPrefix.length);
+  const result: CompiledLookup = {
+    customer: customerId,
+    route: a.string(a.routes[rb + R.at.id]!),
+    card: a.string(a.cards[cb + CD.at.id]!),
+    currency: a.string(a.cards[cb + CD.at.currency]!),
+    strategy,
+    dynamic: F.DYNAMIC_STRATEGIES.has(strategy),
+    techPrefix,
+    number,
+    billing: { initial: a.cards[cb + CD.at.billingInitial]!, increment: a.cards[cb + CD.at.billingIncrement]! },
+  };
+  const entry = tableEntry(a, t, number);
+  if (entry) result.entry = entry;
+  return { ok: true, result };
+}
