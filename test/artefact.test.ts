@@ -1,0 +1,128 @@
+// The artefact as bytes: header, limits, and a reader that refuses every damaged file with its own
+// ArtefactError — never another exception, never a half-read artefact.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { flatten } from '../compiler/flatten/flatten.js';
+import { encodeArtefact } from '../compiler/encode/encode.js';
+import { ArtefactError, decodeArtefact, type Artefact } from '../runtime/artefact/decode.js';
+import { lookupCall, tableEntry } from '../runtime/artefact/lookup.js';
+import * as F from '../runtime/artefact/format.js';
+import { card, customer, deck, repository, route } from './reference/build-repo.js';
+
+function sample(): Uint8Array {
+  const repo = repository({
+    decks: [
+      deck('a', 'ca', [{ prefix: '44', rate: 10_000, destination: 'UK' }, { prefix: '441', rate: 9_000 }, { prefix: '1', rate: 4_000 }]),
+      deck('b', 'cb', [{ prefix: '447', rate: 20_000, type: 'mobile', destination: 'UK mobile' }, { prefix: '1212', rate: 3_000, connectFee: 10 }], 'EUR'),
+    ],
+    cards: [card('k', ['a', 'b'], { compact: 'average', currency: 'USD' }), card('w', ['a', 'b'], { strategy: 'weighted', weights: new Map([['a', 2], ['b', 0.5]]) })],
+    customers: [
+      customer('acme', [route('all', 'acme', 'k', { techPrefix: '99' }), route('uk', 'acme', 'w', { dial: { any: false, prefixes: ['44'], regex: [], prefixSets: [] } })], ['10.0.0.0/8', '2001:db8::/32']),
+      customer('beta', [route('pa', 'beta', 'k', { profitAssurance: true, lock: ['a'] })], ['192.0.2.7']),
+    ],
+    fx: [['EUR', 1_080_000]],
+  });
+  return encodeArtefact(flatten(repo, { asOf: 0 }), { serial: 42, revision: 'deadbeef' }).bytes;
+}
+
+/** Uses every part of a decoded artefact, as a server would. */
+function exercise(a: Artefact): void {
+  for (let t = 0; t < a.counts.tables; t++) for (const n of ['', '4', '44', '447', '4479', '1212', '99447', '0']) tableEntry(a, t, n);
+  for (const c of ['acme', 'beta']) for (const n of ['447911', '99447911', '1212555']) lookupCall(a, c, n);
+  for (let i = 0; i < a.stringOffsets.length - 1; i++) a.string(i);
+}
+
+describe('artefact header', () => {
+  it('carries magic, version, serial, revision and a content hash', () => {
+    const bytes = sample();
+    expect([...bytes.subarray(0, 8)]).toEqual([...F.MAGIC]);
+    const a = decodeArtefact(bytes);
+    expect(a.major).toBe(1);
+    expect(a.serial).toBe(42);
+    expect(a.revision).toBe('deadbeef');
+    expect(a.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.sections.map((s) => s.name)).toEqual(Object.keys(F.SECTION));
+  });
+
+  it('answers a compiled lookup with tech prefix, route choice and candidates', () => {
+    const a = decodeArtefact(sample());
+    const r = lookupCall(a, 'acme', '99447911');
+    expect(r.ok && r.result.route).toBe('all');
+    expect(r.ok && r.result.entry?.prefix).toBe('447');
+    expect(r.ok && r.result.entry?.candidates.map((c) => c.deck)).toEqual(['a', 'b']);
+    const uk = lookupCall(a, 'acme', '447911');
+    expect(uk.ok && uk.result.route).toBe('uk');
+    expect(uk.ok && uk.result.dynamic).toBe(true);
+    expect(lookupCall(a, 'acme', '33123')).toEqual({ ok: false, reason: 'noIngressRoute' });
+    expect(lookupCall(a, 'nobody', '44')).toEqual({ ok: false, reason: 'unknownCustomer' });
+  });
+});
+
+describe('artefact reader refuses damage', () => {
+  it('refuses every truncation with an ArtefactError', () => {
+    const bytes = sample();
+    for (let n = 0; n < bytes.length; n++) {
+      expect(() => decodeArtefact(bytes.slice(0, n), { verifyHash: false }), `length ${n}`).toThrow(ArtefactError);
+    }
+  });
+
+  it('refuses any changed byte when checking the content hash', () => {
+    const bytes = sample();
+    fc.assert(fc.property(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
+      const bad = bytes.slice();
+      bad[at]! ^= x;
+      expect(() => decodeArtefact(bad)).toThrow(ArtefactError);
+    }), { numRuns: 500 });
+  });
+
+  it('without the hash, either refuses random corruption with an ArtefactError or yields an artefact every lookup can use', () => {
+    const bytes = sample();
+    let refused = 0;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (edits) => {
+      const bad = bytes.slice();
+      for (const [at, v] of edits) bad[at] = v;
+      let a: Artefact;
+      try {
+        a = decodeArtefact(bad, { verifyHash: false });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ArtefactError);
+        refused++;
+        return;
+      }
+      exercise(a);
+    }), { numRuns: 2000 });
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it('applies the size limit before reading anything', () => {
+    const bytes = sample();
+    expect(() => decodeArtefact(bytes, { maxBytes: bytes.length - 1 })).toThrow(expect.objectContaining({ code: 'too-large' }));
+  });
+
+  it('refuses a file of another format version', () => {
+    const bad = sample();
+    bad[F.H.major] = 2;
+    expect(() => decodeArtefact(bad, { verifyHash: false })).toThrow(expect.objectContaining({ code: 'bad-version' }));
+  });
+
+  it('reads bytes that start at an unaligned offset', () => {
+    const bytes = sample();
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    expect(decodeArtefact(shifted.subarray(1)).serial).toBe(42);
+  });
+});
+
+describe('the runtime stands alone', () => {
+  it('imports nothing from the compiler', () => {
+    const root = path.resolve(import.meta.dirname, '../runtime');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = readFileSync(path.join(root, f), 'utf8');
+      expect(text, f).not.toMatch(/from\s+['"][^'"]*compiler\//);
+    }
+  });
+});
