@@ -1,11 +1,18 @@
 // `dialplane <command>`: the operator's entry point. Each command lives in cli/commands/.
 import { runCheck } from './commands/check.js';
+import { runBuild } from './commands/build.js';
+import { runInspect } from './commands/inspect.js';
+import { runLookup } from './commands/lookup.js';
 
 const USAGE = `usage: dialplane <command> [options]
 
 commands:
   check [dir]      validate a route repository (default: routes)
                    --format human|json|github   --strict (warnings fail)   --max-diagnostics N
+  build [dir] -o <outdir>   compile to <outdir>/routing.dpa + manifest.json (atomically)
+                   --serial N   --revision R   --as-of TIME   --json
+  inspect <file.dpa>        header and sections of an artefact   --json
+  lookup --artefact <f> --customer <id> --number <digits>   the compiled answer for one call   --json
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +20,12 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'check':
       return runCheck(rest);
+    case 'build':
+      return runBuild(rest);
+    case 'inspect':
+      return runInspect(rest);
+    case 'lookup':
+      return runLookup(rest);
     case undefined:
     case 'help':
     case '--help':
