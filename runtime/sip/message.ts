@@ -1,0 +1,533 @@
+// SIP request parsing for a redirect server (RFC 3261 §7, §8.2, §18.3, §20; RFC 3581 rport).
+//
+// The input is one datagram (or one framed stream message) decoded as latin1, so every byte is one
+// UTF-16 code unit and header values can be copied back into a response byte for byte.
+//
+// Strict about what a redirect server relies on: the request line and SIP version, exactly one
+// From, To, Call-ID and CSeq, at least one Via with a parseable sent-by, a CSeq whose method is the
+// request's, numeric Max-Forwards and Content-Length, a body no shorter than Content-Length.
+// Tolerant of what does not matter: header-name case, compact forms (v f t i m l), whitespace
+// around the colon, folded (continued) header lines, bare LF line ends, CRLFs before the request
+// line, unknown and repeated unknown headers, a missing Content-Length on UDP, a missing
+// Max-Forwards, addr-spec (no angle brackets) From/To, quoted display names.
+//
+// Only the headers a decision or a response needs are looked at; an ACK stops after its request
+// line. Nothing throws: a failure is a value saying what was wrong, which response status fits
+// (400, 416, 505), and — when the request had the headers a response must copy — enough of the
+// request to send that response.
+
+/** Where a request came from. */
+export interface SipSource {
+  address: string;
+  port: number;
+  transport: 'udp' | 'tcp';
+}
+
+/** What a response needs from its request (RFC 3261 §8.2.6.2): the headers it copies. */
+export interface ResponseContext {
+  readonly method: string;
+  /** Via header values in order, one element per via-parm (comma-joined Vias are split). */
+  readonly vias: readonly string[];
+  /** Top Via: transport, sent-by host and port (0 when absent: 5060 is meant). */
+  readonly viaTransport: string;
+  readonly viaHost: string;
+  readonly viaPort: number;
+  /** Top Via branch parameter ('' when absent, as from an RFC 2543 client). */
+  readonly branch: string;
+  /**
+   * Top Via `rport` (RFC 3581): -1 absent; 0 present without a value (the response must fill it
+   * in and go back to the source port); otherwise the value found.
+   */
+  readonly rport: number;
+  /** Offset inside vias[0] just after a value-less `rport`, where "=port" is inserted. */
+  readonly rportAt: number;
+  /** Whether the top Via already has a `received` parameter. */
+  readonly hasReceived: boolean;
+  readonly fromRaw: string;
+  readonly fromTag: string;
+  readonly toRaw: string;
+  readonly toTag: string;
+  readonly callId: string;
+  /** CSeq header value as received ("314159 INVITE"). */
+  readonly cseqRaw: string;
+  readonly cseq: number;
+}
+
+export interface SipRequest extends ResponseContext {
+  /** Request-URI text. */
+  readonly uri: string;
+  readonly uriScheme: string;
+  /** R-URI user part: user parameters (";npdi") dropped, %XX unescaped. The dialled number. */
+  readonly ruriUser: string;
+  readonly ruriHost: string;
+  readonly fromUri: string;
+  readonly fromUser: string;
+  readonly toUri: string;
+  readonly toUser: string;
+  /** First P-Asserted-Identity user ('' when absent); only read for INVITE. */
+  readonly paiUser: string;
+  /** Max-Forwards, -1 when absent. */
+  readonly maxForwards: number;
+  /** Content-Length, -1 when absent. */
+  readonly contentLength: number;
+}
+
+export type ParseResult =
+  | { ok: true; request: SipRequest }
+  | { ok: false; kind: 'ignore'; error: string }
+  | {
+      ok: false;
+      kind: 'malformed';
+      error: string;
+      /** Status that fits the fault: 400, 416 (URI scheme) or 505 (version). */
+      status: number;
+      reason: string;
+      /** Present when the request had what a response must copy: answer it; otherwise drop. */
+      context: ResponseContext | undefined;
+    };
+
+const WS = (c: number) => c === 32 || c === 9;
+
+function trimRange(s: string, a: number, b: number): string {
+  while (a < b && WS(s.charCodeAt(a))) a++;
+  while (b > a && (WS(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
+  return s.slice(a, b);
+}
+
+/** Position of `ch` in s[from, end) outside double quotes (with backslash escapes), or -1. */
+function indexOutsideQuotes(s: string, ch: number, from: number, end = s.length): number {
+  let quoted = false;
+  for (let i = from; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++; // backslash escape
+      else if (c === 34) quoted = false;
+    } else if (c === 34) {
+      quoted = true;
+    } else if (c === ch) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // token chars of RFC 3261 §25.1: alphanum - . ! % * _ + ` ' ~
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      || c === 45 || c === 46 || c === 33 || c === 37 || c === 42 || c === 95 || c === 43 || c === 96 || c === 39 || c === 126)) return false;
+  }
+  return true;
+}
+
+function unescapeUser(u: string): string {
+  if (u.indexOf('%') < 0) return u;
+  let out = '';
+  for (let i = 0; i < u.length; i++) {
+    const c = u[i]!;
+    if (c === '%' && i + 2 < u.length + 0 && /^[0-9a-fA-F]{2}$/.test(u.slice(i + 1, i + 3))) {
+      out += String.fromCharCode(Number.parseInt(u.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+export interface ParsedUri { scheme: string; user: string; host: string; port: number }
+
+/**
+ * A SIP, SIPS or tel URI: scheme, user (user parameters dropped, unescaped), host, port.
+ * `sip:+4930123;npdi@gw.example:5070;user=phone` → user "+4930123", host "gw.example", port 5070.
+ * `tel:+1-212-555-0100;phone-context=example.com` → user "+12125550100" (visual separators removed).
+ */
+export function parseUri(uri: string): ParsedUri | undefined {
+  const colon = uri.indexOf(':');
+  if (colon <= 0) return undefined;
+  const scheme = uri.slice(0, colon).toLowerCase();
+  const rest = colon + 1;
+  if (scheme === 'tel') {
+    let end = uri.indexOf(';', rest);
+    if (end < 0) end = uri.length;
+    const number = uri.slice(rest, end).replace(/[-.()]/g, '');
+    if (number.length === 0) return undefined;
+    return { scheme, user: unescapeUser(number), host: '', port: 0 };
+  }
+  if (scheme !== 'sip' && scheme !== 'sips') return { scheme, user: '', host: '', port: 0 };
+  // userinfo ends at the last '@' before any '?'-headers
+  let headersAt = uri.indexOf('?', rest);
+  if (headersAt < 0) headersAt = uri.length;
+  const at = uri.lastIndexOf('@', headersAt - 1);
+  let user = '';
+  let hostStart = rest;
+  if (at >= rest) {
+    let userEnd = at;
+    const pw = uri.indexOf(':', rest);
+    if (pw >= 0 && pw < userEnd) userEnd = pw;
+    const semi = uri.indexOf(';', rest);
+    if (semi >= 0 && semi < userEnd) userEnd = semi;
+    user = unescapeUser(uri.slice(rest, userEnd));
+    hostStart = at + 1;
+  }
+  let host: string;
+  let port = 0;
+  let i = hostStart;
+  if (uri.charCodeAt(i) === 91) {
+    const close = uri.indexOf(']', i);
+    if (close < 0) return undefined;
+    host = uri.slice(i, close + 1);
+    i = close + 1;
+  } else {
+    while (i < headersAt) {
+      const c = uri.charCodeAt(i);
+      if (c === 58 || c === 59 || c === 62) break;
+      i++;
+    }
+    host = uri.slice(hostStart, i);
+  }
+  if (host.length === 0) return undefined;
+  if (uri.charCodeAt(i) === 58) {
+    let p = 0;
+    let j = i + 1;
+    for (; j < headersAt; j++) {
+      const c = uri.charCodeAt(j);
+      if (c < 48 || c > 57) break;
+      p = p * 10 + (c - 48);
+    }
+    if (j === i + 1 || p > 65535) return undefined;
+    port = p;
+  }
+  return { scheme, user, host: host.toLowerCase(), port };
+}
+
+export interface NameAddr { uri: string; tag: string }
+
+/**
+ * From / To / P-Asserted-Identity value: `"Alice" <sip:alice@a.example>;tag=1928301774` or
+ * `sip:alice@a.example;tag=1928301774`. Returns the URI and the tag ('' if none).
+ */
+export function parseNameAddr(value: string): NameAddr | undefined {
+  const lt = indexOutsideQuotes(value, 60, 0);
+  let uri: string;
+  let paramsFrom: number;
+  if (lt >= 0) {
+    const gt = value.indexOf('>', lt + 1);
+    if (gt < 0) return undefined;
+    uri = value.slice(lt + 1, gt).trim();
+    paramsFrom = gt + 1;
+  } else {
+    const semi = value.indexOf(';');
+    uri = (semi < 0 ? value : value.slice(0, semi)).trim();
+    paramsFrom = semi < 0 ? value.length : semi;
+  }
+  if (uri.length === 0 || uri.indexOf(':') <= 0) return undefined;
+  let tag = '';
+  let i = value.indexOf(';', paramsFrom);
+  while (i >= 0) {
+    let j = value.indexOf(';', i + 1);
+    if (j < 0) j = value.length;
+    const eq = value.indexOf('=', i + 1);
+    const nameEnd = eq >= 0 && eq < j ? eq : j;
+    const name = value.slice(i + 1, nameEnd).trim().toLowerCase();
+    if (name === 'tag' && eq >= 0 && eq < j) {
+      tag = value.slice(eq + 1, j).trim();
+      break;
+    }
+    i = j < value.length ? j : -1;
+  }
+  return { uri, tag };
+}
+
+/** Splits a header value on commas outside quotes and angle brackets (Via, P-Asserted-Identity). */
+function splitCommas(value: string, out: string[]): void {
+  let start = 0;
+  let quoted = false;
+  let angle = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++;
+      else if (c === 34) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 60) angle++;
+    else if (c === 62) angle--;
+    else if (c === 44 && angle <= 0) {
+      const part = value.slice(start, i).trim();
+      if (part.length > 0) out.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last.length > 0) out.push(last);
+}
+
+interface TopVia {
+  transport: string;
+  host: string;
+  port: number;
+  branch: string;
+  rport: number;
+  rportAt: number;
+  hasReceived: boolean;
+}
+
+/** `SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;rport` */
+function parseVia(v: string): TopVia | undefined {
+  // sent-protocol, with optional LWS around the slashes
+  let i = 0;
+  const slash1 = v.indexOf('/');
+  if (slash1 < 0 || v.slice(0, slash1).trim().toUpperCase() !== 'SIP') return undefined;
+  const slash2 = v.indexOf('/', slash1 + 1);
+  if (slash2 < 0) return undefined;
+  i = slash2 + 1;
+  while (i < v.length && WS(v.charCodeAt(i))) i++;
+  const tStart = i;
+  while (i < v.length && !WS(v.charCodeAt(i)) && v.charCodeAt(i) !== 59) i++;
+  const transport = v.slice(tStart, i).toUpperCase();
+  if (transport.length === 0) return undefined;
+  while (i < v.length && WS(v.charCodeAt(i))) i++;
+  // sent-by
+  const hStart = i;
+  let host: string;
+  if (v.charCodeAt(i) === 91) {
+    const close = v.indexOf(']', i);
+    if (close < 0) return undefined;
+    host = v.slice(hStart, close + 1);
+    i = close + 1;
+  } else {
+    while (i < v.length) {
+      const c = v.charCodeAt(i);
+      if (c === 58 || c === 59 || WS(c)) break;
+      i++;
+    }
+    host = v.slice(hStart, i);
+  }
+  if (host.length === 0) return undefined;
+  let port = 0;
+  while (i < v.length && WS(v.charCodeAt(i))) i++;
+  if (v.charCodeAt(i) === 58) {
+    i++;
+    while (i < v.length && WS(v.charCodeAt(i))) i++;
+    const pStart = i;
+    while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) {
+      port = port * 10 + (v.charCodeAt(i) - 48);
+      i++;
+    }
+    if (i === pStart || port === 0 || port > 65535) return undefined;
+  }
+  // parameters
+  let branch = '';
+  let rport = -1;
+  let rportAt = -1;
+  let hasReceived = false;
+  let p = v.indexOf(';', i);
+  while (p >= 0) {
+    let q = v.indexOf(';', p + 1);
+    if (q < 0) q = v.length;
+    const eq = v.indexOf('=', p + 1);
+    const hasValue = eq >= 0 && eq < q;
+    const rawName = v.slice(p + 1, hasValue ? eq : q);
+    const name = rawName.trim().toLowerCase();
+    if (name === 'branch' && hasValue) branch = v.slice(eq + 1, q).trim();
+    else if (name === 'received') hasReceived = true;
+    else if (name === 'rport') {
+      if (hasValue) {
+        const n = Number(v.slice(eq + 1, q).trim());
+        rport = Number.isInteger(n) && n > 0 && n <= 65535 ? n : 0;
+        if (rport === 0) rportAt = -1;
+      } else {
+        rport = 0;
+        // insert "=port" right after the name (before trailing whitespace)
+        rportAt = p + 1 + rawName.trimEnd().length;
+      }
+    }
+    p = q < v.length ? q : -1;
+  }
+  return { transport, host: host.toLowerCase(), port, branch, rport, rportAt, hasReceived };
+}
+
+function parseNonNegativeInt(s: string, max: number): number {
+  if (s.length === 0 || s.length > 10) return -1;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n <= max ? n : -1;
+}
+
+/** Methods whose request line is enough: nothing is answered, so nothing else is parsed. */
+const ABSORBED = 'ACK';
+
+/**
+ * Parses one SIP request. `text` is the message decoded as latin1 (`buffer.toString('latin1')`).
+ * A response, an empty or keep-alive packet gives `kind: 'ignore'`.
+ */
+export function parseSipRequest(text: string): ParseResult {
+  let pos = 0;
+  const len = text.length;
+  // CRLFs before the start line are ignored (RFC 3261 §7.5); all-CRLF packets are keep-alives.
+  while (pos < len && (text.charCodeAt(pos) === 13 || text.charCodeAt(pos) === 10)) pos++;
+  if (pos === len) return { ok: false, kind: 'ignore', error: 'keep-alive' };
+  let eol = text.indexOf('\n', pos);
+  if (eol < 0) eol = len;
+  const lineEnd = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  // Request-Line = Method SP Request-URI SP SIP-Version
+  const sp1 = text.indexOf(' ', pos);
+  if (text.startsWith('SIP/', pos)) return { ok: false, kind: 'ignore', error: 'a response, not a request' };
+  if (sp1 < 0 || sp1 >= lineEnd) return { ok: false, kind: 'ignore', error: 'no request line' };
+  const method = text.slice(pos, sp1);
+  const sp2 = text.indexOf(' ', sp1 + 1);
+  if (!isToken(method) || sp2 < 0 || sp2 >= lineEnd) return { ok: false, kind: 'ignore', error: 'malformed request line' };
+  const uri = text.slice(sp1 + 1, sp2);
+  const version = text.slice(sp2 + 1, lineEnd);
+  if (method === ABSORBED) {
+    return { ok: true, request: absorbed(method, uri) };
+  }
+
+  // Header fields. Values of the headers used are collected; folded lines are appended.
+  const vias: string[] = [];
+  let fromRaw: string | undefined;
+  let toRaw: string | undefined;
+  let callId: string | undefined;
+  let cseqRaw: string | undefined;
+  let maxForwardsRaw: string | undefined;
+  let contentLengthRaw: string | undefined;
+  let paiRaw: string | undefined;
+  let duplicate = '';
+  let bodyStart = len;
+  let headersEnded = false;
+  let name = '';
+  let value = '';
+  let current = false;
+
+  const commit = (): void => {
+    switch (name) {
+      case 'via': case 'v': splitCommas(value, vias); break;
+      case 'from': case 'f': if (fromRaw === undefined) fromRaw = value.trim(); else duplicate = 'From'; break;
+      case 'to': case 't': if (toRaw === undefined) toRaw = value.trim(); else duplicate = 'To'; break;
+      case 'call-id': case 'i': if (callId === undefined) callId = value.trim(); else duplicate = 'Call-ID'; break;
+      case 'cseq': if (cseqRaw === undefined) cseqRaw = value.trim(); else duplicate = 'CSeq'; break;
+      case 'max-forwards': if (maxForwardsRaw === undefined) maxForwardsRaw = value.trim(); else duplicate = 'Max-Forwards'; break;
+      case 'content-length': case 'l': if (contentLengthRaw === undefined) contentLengthRaw = value.trim(); else duplicate = 'Content-Length'; break;
+      case 'p-asserted-identity': if (paiRaw === undefined) paiRaw = value.trim(); break;
+    }
+  };
+
+  pos = eol + 1;
+  while (pos < len) {
+    let e = text.indexOf('\n', pos);
+    if (e < 0) e = len;
+    const end = e > pos && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
+    if (end === pos) {
+      // empty line: end of headers
+      headersEnded = true;
+      bodyStart = e + 1;
+      break;
+    }
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      // continuation of the previous header (RFC 3261 §7.3.1)
+      if (current) value += ' ' + trimRange(text, pos, end);
+    } else {
+      if (current) commit();
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon >= end) {
+        current = false;
+        // A line without a colon: not a header. Ignore it (tolerant) unless nothing makes sense.
+      } else {
+        name = trimRange(text, pos, colon).toLowerCase();
+        value = trimRange(text, colon + 1, end);
+        current = true;
+      }
+    }
+    pos = e + 1;
+  }
+  if (current) commit();
+  if (!headersEnded) bodyStart = len; // no blank line: tolerated on UDP (no body)
+
+  // Enough to answer? A response copies Via, From, To, Call-ID and CSeq.
+  const top = vias.length > 0 ? parseVia(vias[0]!) : undefined;
+  const from = fromRaw !== undefined ? parseNameAddr(fromRaw) : undefined;
+  const to = toRaw !== undefined ? parseNameAddr(toRaw) : undefined;
+  let cseq = -1;
+  let cseqMethod = '';
+  if (cseqRaw !== undefined) {
+    const m = /^(\d{1,10})[ \t]+(\S+)$/.exec(cseqRaw);
+    if (m) {
+      cseq = parseNonNegativeInt(m[1]!, 0xffffffff);
+      cseqMethod = m[2]!;
+    }
+  }
+  const answerable = top !== undefined && fromRaw !== undefined && toRaw !== undefined && callId !== undefined && callId.length > 0 && cseqRaw !== undefined;
+  const context: ResponseContext | undefined = answerable
+    ? {
+        method, vias, viaTransport: top.transport, viaHost: top.host, viaPort: top.port, branch: top.branch, rport: top.rport,
+        rportAt: top.rportAt, hasReceived: top.hasReceived, fromRaw: fromRaw!, fromTag: from?.tag ?? '', toRaw: toRaw!,
+        toTag: to?.tag ?? '', callId: callId!, cseqRaw: cseqRaw!, cseq,
+      }
+    : undefined;
+  const fail = (error: string, status = 400, reason = 'Bad Request'): ParseResult => ({ ok: false, kind: 'malformed', error, status, reason, context });
+
+  if (!/^sip\/2\.0$/i.test(version)) {
+    return /^sip\/\d+\.\d+$/i.test(version) ? fail(`unsupported version ${version}`, 505, 'Version Not Supported') : fail('malformed request line');
+  }
+  if (vias.length === 0) return fail('no Via');
+  if (top === undefined) return fail('malformed Via');
+  if (fromRaw === undefined) return fail('no From');
+  if (toRaw === undefined) return fail('no To');
+  if (callId === undefined || callId.length === 0) return fail('no Call-ID');
+  if (cseqRaw === undefined) return fail('no CSeq');
+  if (duplicate) return fail(`more than one ${duplicate}`);
+  if (cseq < 0) return fail('malformed CSeq');
+  if (cseqMethod !== method) return fail(`CSeq method ${cseqMethod} differs from ${method}`);
+  if (from === undefined) return fail('malformed From');
+  if (to === undefined) return fail('malformed To');
+  let maxForwards = -1;
+  if (maxForwardsRaw !== undefined) {
+    maxForwards = parseNonNegativeInt(maxForwardsRaw, 255);
+    if (maxForwards < 0) return fail('malformed Max-Forwards');
+  }
+  let contentLength = -1;
+  if (contentLengthRaw !== undefined) {
+    contentLength = parseNonNegativeInt(contentLengthRaw, 0x7fffffff);
+    if (contentLength < 0) return fail('malformed Content-Length');
+    // Bytes beyond Content-Length are discarded; fewer is an error (RFC 3261 §18.3).
+    if (len - bodyStart < contentLength) return fail('body shorter than Content-Length');
+  }
+  const ruri = parseUri(uri);
+  if (ruri === undefined) return fail('malformed Request-URI');
+  if (ruri.scheme !== 'sip' && ruri.scheme !== 'sips' && ruri.scheme !== 'tel') {
+    return fail(`unsupported URI scheme ${ruri.scheme}`, 416, 'Unsupported URI Scheme');
+  }
+  const fromUri = parseUri(from.uri);
+  const toUri = parseUri(to.uri);
+  let paiUser = '';
+  if (paiRaw !== undefined && method === 'INVITE') {
+    const parts: string[] = [];
+    splitCommas(paiRaw, parts);
+    const first = parts.length > 0 ? parseNameAddr(parts[0]!) : undefined;
+    if (first) paiUser = parseUri(first.uri)?.user ?? '';
+  }
+  return {
+    ok: true,
+    request: {
+      ...context!,
+      uri, uriScheme: ruri.scheme, ruriUser: ruri.user, ruriHost: ruri.host,
+      fromUri: from.uri, fromUser: fromUri?.user ?? '', toUri: to.uri, toUser: toUri?.user ?? '',
+      paiUser, maxForwards, contentLength,
+    },
+  };
+}
+
+function absorbed(method: string, uri: string): SipRequest {
+  return {
+    method, uri, uriScheme: '', ruriUser: '', ruriHost: '', vias: [], viaTransport: '', viaHost: '', viaPort: 0, branch: '',
+    rport: -1, rportAt: -1, hasReceived: false, fromRaw: '', fromTag: '', toRaw: '', toTag: '', callId: '', cseqRaw: '',
+    cseq: -1, fromUri: '', fromUser: '', toUri: '', toUser: '', paiUser: '', maxForwards: -1, contentLength: -1,
+  };
+}
