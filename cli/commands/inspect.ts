@@ -31,7 +31,7 @@ export function describeArtefact(a: Artefact) {
     tables.push({
       card: a.string(a.cards[card * F.CARD.width + F.CARD.at.id]!),
       strategy: F.STRATEGIES[a.tables[t * T.width + T.at.strategy]!],
-      prefixes: a.tables[t * T.width + T.at.valueCount]!,
+      prefixes: a.tables[t * T.width + T.at.prefixes]!,
       beforeCompaction: a.tables[t * T.width + T.at.keys]!,
       trieNodes: a.tables[t * T.width + T.at.nodeCount]!,
     });

@@ -263,13 +263,26 @@ class Encoder {
       }
       return id;
     };
+    const valueIndex = new Map<string, number>();
+    const valueId = (sell: number, shape: number): number => {
+      const s = shapeId(shape);
+      const m = this.m(sell);
+      const key = `${m},${s}`;
+      let id = valueIndex.get(key);
+      if (id === undefined) {
+        id = valueIndex.size;
+        if (id >= F.LEAF_BIT) throw new EncodeError('too many distinct compiled values');
+        valueIndex.set(key, id);
+        values.push(m, s);
+      }
+      return id;
+    };
     let entries = 0;
     let kept = 0;
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
       const nodeFirst = nodes.length / F.NODE_WORDS;
-      const valueFirst = values.length / 2;
-      const root = this.trie(t, nodes, values, shapeId);
+      const root = this.trie(t, nodes, valueId);
       const f = t.filter;
       const weights: number[] = [];
       if (f.strategy === 'weighted') {
@@ -280,7 +293,7 @@ class Encoder {
       tables.push(
         cardIndex.get(t.card)!, F.STRATEGIES.indexOf(f.strategy),
         (f.profitAssurance ? F.TABLE_PROFIT_ASSURANCE : 0) | (f.blockConnectCost ? F.TABLE_BLOCK_CONNECT_COST : 0) | (f.lock ? F.TABLE_LOCK : 0),
-        root, nodeFirst, nodes.length / F.NODE_WORDS - nodeFirst, valueFirst, values.length / 2 - valueFirst,
+        root, nodeFirst, nodes.length / F.NODE_WORDS - nodeFirst, t.kept,
         this.idxList((f.lock ?? []).map((d) => deckIndex.get(d)!)), this.idxList(f.exclude.map((d) => deckIndex.get(d)!)),
         f.providerCappedRate === null ? F.NONE : this.m(f.providerCappedRate), f.cappedRate === null ? F.NONE : this.m(f.cappedRate),
         f.blockTypes.reduce((m, ty) => m | (1 << ty), 0), f.maxDuration, this.list(weights), t.entries,
@@ -322,7 +335,7 @@ class Encoder {
    * created parent first: every child index is larger than its parent's, which the decoder
    * checks to rule out cycles). A key with no kept descendant becomes a leaf word in its parent.
    */
-  private trie(t: FlatTable, nodes: Words, values: Words, shapeId: (s: number) => number): number {
+  private trie(t: FlatTable, nodes: Words, valueId: (sell: number, shape: number) => number): number {
     const newNode = (): number => {
       const at = nodes.length / F.NODE_WORDS;
       nodes.reserve(F.NODE_WORDS);
@@ -338,9 +351,7 @@ class Encoder {
       const key = keys[i]!;
       if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
       if (!/^\d*$/.test(key)) throw new EncodeError(`prefix "${key}" is not all digits`);
-      const value = values.length / 2;
-      if (value >= F.LEAF_BIT) throw new EncodeError('too many compiled prefixes');
-      values.push(this.m(t.sell[i]!), shapeId(t.shape[i]!));
+      const value = valueId(t.sell[i]!, t.shape[i]!);
       const next = kept[q + 1];
       const hasDescendant = next !== undefined && keys[next]!.startsWith(key);
       let node = root;

@@ -338,38 +338,33 @@ export class Artefact {
       if (this.rates[base + F.RATE.at.type]! >= F.DESTINATION_TYPES.length) fail('bad-reference', `rates[${r}]: bad type`);
       if (this.rates[base + F.RATE.at.increment]! === 0) fail('bad-reference', `rates[${r}]: increment 0`);
     }
-    // Tables own contiguous, consecutive runs of nodes and values; inside a run every child is a
-    // later node of the same run (no cycles, no sharing) and every value one of the table's.
+    // Tables own contiguous, consecutive runs of nodes; inside a run every child is a later node of
+    // the same run (no cycles, no sharing). Values are shared by all tables.
     let nodeAt = 0;
-    let valueAt = 0;
+    const valueEnd = this.counts.values;
     const nodes = this.nodes;
     for (let t = 0; t < this.counts.tables; t++) {
       const b = t * T.width;
       const nodeFirst = this.tables[b + T.at.nodeFirst]!;
       const nodeCount = this.tables[b + T.at.nodeCount]!;
-      const valueFirst = this.tables[b + T.at.valueFirst]!;
-      const valueCount = this.tables[b + T.at.valueCount]!;
       const root = this.tables[b + T.at.root]!;
       if (nodeFirst !== nodeAt || nodeCount > this.counts.nodes - nodeFirst || nodeCount === 0) fail('bad-trie', `tables[${t}]: nodes ${nodeFirst}+${nodeCount} are not the next run`);
-      if (valueFirst !== valueAt || valueCount > this.counts.values - valueFirst) fail('bad-trie', `tables[${t}]: values ${valueFirst}+${valueCount} are not the next run`);
       if (root !== nodeFirst) fail('bad-trie', `tables[${t}]: root is not the first node of its run`);
       const nodeEnd = nodeFirst + nodeCount;
-      const valueEnd = valueFirst + valueCount;
       for (let n = nodeFirst; n < nodeEnd; n++) {
         const base = n * F.NODE_WORDS;
         const v = nodes[base]!;
-        if (v !== 0 && (v - 1 < valueFirst || v - 1 >= valueEnd)) fail('bad-trie', `node ${n}: value ${v - 1} is not its table's`);
+        if (v !== 0 && v - 1 >= valueEnd) fail('bad-trie', `node ${n}: value ${v - 1} does not exist`);
         for (let d = 1; d < F.NODE_WORDS; d++) {
           const w = nodes[base + d]!;
           if (w === 0) continue;
           if (w & F.LEAF_BIT) {
             const leaf = w & 0x7fff_ffff;
-            if (leaf < valueFirst || leaf >= valueEnd) fail('bad-trie', `node ${n}: leaf value ${leaf} is not its table's`);
+            if (leaf >= valueEnd) fail('bad-trie', `node ${n}: leaf value ${leaf} does not exist`);
           } else if (w <= n || w >= nodeEnd) fail('bad-trie', `node ${n}: child ${w} is not a later node of its table`);
         }
       }
       nodeAt = nodeEnd;
-      valueAt = valueEnd;
       const card = this.tables[b + T.at.card]!;
       const weights = this.tables[b + T.at.weights]!;
       const wn = this.lists[weights]!;
@@ -377,7 +372,7 @@ export class Artefact {
       for (let k = 0; k < wn; k += 3) if (this.lists[weights + 1 + k]! >= this.counts.decks) fail('bad-reference', `tables[${t}]: weight for an unknown deck`);
       if (card >= this.counts.cards) fail('bad-reference', `tables[${t}]: unknown card`);
     }
-    if (nodeAt !== this.counts.nodes || valueAt !== this.counts.values) fail('bad-trie', 'some nodes or values belong to no table');
+    if (nodeAt !== this.counts.nodes) fail('bad-trie', 'some nodes belong to no table');
     for (let s = 0; s < this.counts.schedules; s++) {
       const w = this.schedules[s * F.SCHEDULE.width + F.SCHEDULE.at.windows]!;
       const n = this.lists[w]!;

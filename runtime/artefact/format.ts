@@ -143,7 +143,7 @@ export const ROUTE = layout([
 
 export const TABLE = layout([
   ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'], ['root', 'u32'],
-  ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['valueFirst', 'u32'], ['valueCount', 'u32'],
+  ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['prefixes', 'u32'],
   ['lock', 'list:idx:decks'], ['exclude', 'list:idx:decks'], ['providerCappedRate', 'money?'],
   ['cappedRate', 'money?'], ['blockTypes', 'u32'], ['maxDuration', 'u32'], ['weights', 'list:u32'],
   ['keys', 'u32'],
@@ -156,7 +156,8 @@ export const SCHEDULE = layout([
 
 export const NUMBER_LIST = layout([['id', 'str'], ['numbers', 'list:str']] as const);
 
-/** A compiled value: the sell rate and the shape it shares with other prefixes. */
+/** A compiled value: the sell rate and the shape it shares with other prefixes. Interned across
+ * tables: equal (sell, shape) pairs are one record, whichever tables and prefixes use it. */
 export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
 
 /** What many prefixes share: destination, type, rejection, sell connect fee, ordered candidates. */
