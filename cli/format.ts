@@ -8,16 +8,28 @@ import { LineIndex } from '../compiler/source.js';
 
 export type OutputFormat = 'human' | 'json' | 'github';
 
+/**
+ * Diagnostics name files relative to the repository root; printed, they are relative to the
+ * working directory, so a terminal can open them and GitHub attaches annotations to the files of
+ * the pull request (it resolves `file=` against the workspace, where the CLI runs).
+ */
 export function formatDiagnostics(bag: DiagnosticBag, root: string, format: OutputFormat, colour: boolean): string {
-  const list = bag.sorted();
+  const display = (file: string) => path.relative(process.cwd(), path.join(root, file)).split(path.sep).join('/') || file;
   if (format === 'json') {
+    // Data for tools: files stay relative to the repository, whose own path is given once.
     return JSON.stringify({
+      root: display('.') || '.',
       errors: bag.errors,
       warnings: bag.warnings,
       dropped: Object.fromEntries(bag.dropped),
-      diagnostics: list,
+      diagnostics: bag.sorted(),
     }, null, 2);
   }
+  const list = bag.sorted().map((d) => ({
+    ...d,
+    file: display(d.file),
+    ...(d.related ? { related: d.related.map((r) => ({ ...r, file: display(r.file) })) } : {}),
+  }));
   if (format === 'github') return list.map(githubCommand).join('\n');
   const c = colours(colour);
   const texts = new Map<string, { text: string; lines: LineIndex } | null>();
@@ -25,7 +37,7 @@ export function formatDiagnostics(bag: DiagnosticBag, root: string, format: Outp
     let entry = texts.get(d.file);
     if (entry === undefined) {
       try {
-        const text = readFileSync(path.join(root, d.file), 'utf8');
+        const text = readFileSync(path.resolve(d.file), 'utf8');
         entry = { text, lines: new LineIndex(text) };
       } catch {
         entry = null;

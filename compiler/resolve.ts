@@ -9,7 +9,7 @@ import { parseMoneyValue } from './money.js';
 import { parseCidr } from './net.js';
 import { closest } from './suggest.js';
 import type { PathSegment, SourceDocument } from './source.js';
-import { DESTINATION_TYPE_INDEX, type DeckRows } from './model/deck.js';
+import { DeckBuilder, DESTINATION_TYPE_INDEX, type DeckRows } from './model/deck.js';
 import * as M from './model/model.js';
 import type * as T from '../schemas/types.js';
 import { loadCsvDeck } from './load/deck-csv.js';
@@ -328,7 +328,8 @@ class Resolver {
     }
     if (!rows) {
       this.report('DP1008', o, ['source', 'file'], `cannot read deck file "${v.source.file}" (${file})`);
-      return;
+      // Still register the card (empty), so references to it are not reported as missing too.
+      rows = new DeckBuilder(0).finish();
     }
     const deck: M.Deck = { ...o, id: v.id, name: v.name ?? v.id, carrier: v.carrier, currency: v.currency, dataFile: file, format, rows };
     if (techPrefix) deck.techPrefix = techPrefix;

@@ -276,12 +276,19 @@ function sandboxViolations(sf: ts.SourceFile, checker: ts.TypeChecker): Violatio
     } else if (ts.isIdentifier(node) && node.text === 'require' && isReference(node) && !isLocalBinding(checker.getSymbolAtLocation(node), sf)) {
       const call = ts.isCallExpression(node.parent) && node.parent.expression === node ? node.parent : node;
       flag(call, 'require() is not allowed in a route file: use `import { ... } from \'dialplane\'`');
+    } else if (ts.isIdentifier(node) && HOST_GLOBALS.has(node.text) && isReference(node) && !isLocalBinding(checker.getSymbolAtLocation(node), sf)) {
+      // Without this the author would read "Cannot find name 'process'… install @types/node", the
+      // opposite of the advice they need: the sandbox has no host objects at all.
+      flag(node, `${node.text} is not available in a route file: route files see no host, environment or file system`);
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
   return out;
 }
+
+/** Node host objects a route file might reach for; the sandbox provides none of them. */
+const HOST_GLOBALS = new Set(['process', 'Buffer', 'global', '__dirname', '__filename', 'module', 'exports']);
 
 /** A name the file itself binds; `declare const require: ...` only claims one exists. */
 function isLocalBinding(symbol: ts.Symbol | undefined, sf: ts.SourceFile): boolean {

@@ -55,6 +55,11 @@ export function loadYamlDocument(
       if (part === 'key' && depth === path.length && pair && isScalar(pair.key) && pair.key.range) {
         return at(pair.key.range[0], pair.key.range[1]);
       }
+      // A block mapping or list starts at its first entry, a line below its key: point at the
+      // key the author wrote (`weights:`) rather than at an entry that is not at fault.
+      if (pair && (isMap(node) || isSeq(node)) && !node.flow && isScalar(pair.key) && pair.key.range) {
+        return at(pair.key.range[0], pair.key.range[1]);
+      }
       if (node && node.range) return at(node.range[0], node.range[1]);
       // A key with an empty value (`rate:`) has a null node: point at its key.
       if (pair && isScalar(pair.key) && pair.key.range) return at(pair.key.range[0], pair.key.range[1]);
