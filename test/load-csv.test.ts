@@ -1,9 +1,9 @@
 // The streaming CSV reader, CSV rate decks and CSV prefix/number lists.
-import { createWriteStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DiagnosticBag, type Diagnostic } from '../compiler/diagnostics.js';
 import { CsvParser, parseCsv, readCsv, type CsvOptions, type CsvRow } from '../compiler/load/csv.js';
 import { loadCsvDeck, parseEffectiveDate, type DeckDefaults } from '../compiler/load/deck-csv.js';
@@ -14,6 +14,7 @@ import type { CsvSource } from '../schemas/types.js';
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'decks');
 const tmp = mkdtempSync(join(tmpdir(), 'dialplane-csv-'));
 let tmpCount = 0;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Writes `text` to a fresh temporary file and returns its path. */
 function tmpFile(text: string, name = `f${tmpCount++}.csv`): string {

@@ -1,8 +1,8 @@
 // Interconnect-Made-Easy (formerly Open Rate Card) JSON rate decks.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DiagnosticBag } from '../compiler/diagnostics.js';
 import type { DeckDefaults } from '../compiler/load/deck-csv.js';
 import { loadImeDeck } from '../compiler/load/deck-ime.js';
@@ -12,6 +12,7 @@ import type { ImeSource } from '../schemas/types.js';
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'decks');
 const tmp = mkdtempSync(join(tmpdir(), 'dialplane-ime-'));
 let tmpCount = 0;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const DEFAULTS: DeckDefaults = { connectFee: 0, initial: 60, increment: 60, type: DESTINATION_TYPES.indexOf('fixed') };
 const typeName = (rows: DeckRows, i: number) => DESTINATION_TYPES[rows.type[i]!];
