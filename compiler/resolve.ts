@@ -315,7 +315,10 @@ class Resolver {
     let techPrefix: string | undefined;
     const format = v.source.format === 'ime' ? 'ime' : 'csv';
     if (v.source.format === 'ime') {
-      const loaded = await loadImeDeck({ absPath, file, source: v.source, defaults, bag: this.bag });
+      const loaded = await loadImeDeck({
+        absPath, file, source: v.source, defaults, bag: this.bag,
+        onMissingCard: (message, cards) => this.bag.report('DP1022', this.at(o, (v.source as T.ImeSource).card !== undefined ? ['source', 'card'] : ['source']), message, [{ ...cards, message: 'cards of the document' }]),
+      });
       if (loaded) {
         rows = loaded.rows;
         techPrefix = loaded.techPrefix;
@@ -324,7 +327,10 @@ class Resolver {
         }
       }
     } else {
-      rows = await loadCsvDeck({ absPath, file, source: v.source as T.CsvSource, defaults, bag: this.bag });
+      rows = await loadCsvDeck({
+        absPath, file, source: v.source as T.CsvSource, defaults, bag: this.bag,
+        onMissingColumn: (field, _name, message, header) => this.bag.report('DP1015', this.at(o, ['source', 'columns', field]), message, [{ ...header, message: 'header row' }]),
+      });
     }
     if (!rows) {
       this.report('DP1008', o, ['source', 'file'], `cannot read deck file "${v.source.file}" (${file})`);

@@ -319,7 +319,6 @@ describe('CSV rate decks', () => {
   });
 
   it('reports a mapping that names a missing header (DP1015) at the header line, naming the mapping key', async () => {
-    const missing: string[] = [];
     const bag = new DiagnosticBag();
     const rows = (await loadCsvDeck({
       absPath: tmpFile('title\nPrefix,Destination,Rate/min\n44,UK,0.1\n'),
@@ -327,12 +326,25 @@ describe('CSV rate decks', () => {
       source: { file: 'd.csv', skipRows: 1, columns: { prefix: 'Prefix', rate: 'Rate' } },
       defaults: DEFAULTS,
       bag,
-      onMissingColumn: (field, name) => missing.push(`${field}=${name}`),
     }))!;
     expect(where(bag)).toEqual(['2:1 DP1015']);
     expect(bag.items[0]!.message).toBe('columns.rate names "Rate", which is not in the header row ("Prefix", "Destination", "Rate/min")');
-    expect(missing).toEqual(['rate=Rate']);
     expect(rows.count).toBe(0);
+  });
+
+  it('hands a missing header to onMissingColumn instead, so the caller can point at the card mapping', async () => {
+    const missing: string[] = [];
+    const bag = new DiagnosticBag();
+    await loadCsvDeck({
+      absPath: tmpFile('Prefix,Destination,Rate/min\n44,UK,0.1\n'),
+      file: 'd.csv',
+      source: { file: 'd.csv', columns: { prefix: 'Prefix', rate: 'Rate' } },
+      defaults: DEFAULTS,
+      bag,
+      onMissingColumn: (field, name, message, header) => missing.push(`${field}=${name} ${header.line}:${header.col} ${message}`),
+    });
+    expect(where(bag)).toEqual([]);
+    expect(missing).toEqual(['rate=Rate 1:1 columns.rate names "Rate", which is not in the header row ("Prefix", "Destination", "Rate/min")']);
   });
 
   it('reports a named column when the card says header: false (DP1015)', async () => {

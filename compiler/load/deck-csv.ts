@@ -451,10 +451,10 @@ export interface LoadCsvDeckOptions {
   defaults: DeckDefaults;
   bag: DiagnosticBag;
   /**
-   * Called for each column mapping that names a header the file does not have (also reported as
-   * DP1015 at the header line), so the caller can point at the mapping in the card as well.
+   * Called for each column mapping that names a header the file does not have, instead of
+   * reporting DP1015 at the header line, so the caller can point at the mapping in the card.
    */
-  onMissingColumn?: (field: DeckField, name: string) => void;
+  onMissingColumn?: (field: DeckField, name: string, message: string, header: Location) => void;
   /** Called with the reason when the file cannot be read (the loader then returns undefined). */
   onReadError?: (message: string) => void;
 }
@@ -552,13 +552,15 @@ function resolveColumns(
       continue;
     }
     ok = false;
-    onMissing?.(field, col);
     const shown = names.length > 12 ? [...names.slice(0, 12), '…'] : names;
-    bag.report('DP1015', at, (source.header ?? true)
+    const message = (source.header ?? true)
       ? header
         ? `columns.${field} names "${col}", which is not in the header row (${shown.map((n) => `"${n}"`).join(', ')})`
         : `columns.${field} names "${col}", but the file is empty: it has no header row`
-      : `columns.${field} names "${col}", but the card says header: false; give the column's 1-based position instead`);
+      : `columns.${field} names "${col}", but the card says header: false; give the column's 1-based position instead`;
+    // The fix is in the card's mapping, not in the data file: let the caller point there.
+    if (onMissing) onMissing(field, col, message, at);
+    else bag.report('DP1015', at, message);
   }
   return ok;
 }

@@ -34,6 +34,8 @@ export interface LoadImeDeckOptions {
   bag: DiagnosticBag;
   /** Called with the reason when the file cannot be read (the loader then returns undefined). */
   onReadError?: (message: string) => void;
+  /** Called instead of reporting DP1022 in the document when the named card is not in it. */
+  onMissingCard?: (message: string, cards: Location) => void;
 }
 
 export interface ImeDeck {
@@ -102,9 +104,12 @@ export async function loadImeDeck(opts: LoadImeDeckOptions): Promise<ImeDeck | u
   const cardPointer = `/cards/${escapePointer(cardKey)}`;
   if (!card) {
     if (cards) {
-      bag.report('DP1022', doc.locate('/cards', 'key'), source.card !== undefined || keys.length === 0
-        ? `card "${cardKey}" is not in the document (its cards: ${keys.map((k) => `"${k}"`).join(', ') || 'none'})`
-        : `the document has ${keys.length} cards (${keys.map((k) => `"${k}"`).join(', ')}) and none is called "default": name one in source.card`);
+      const message = source.card !== undefined || keys.length === 0
+        ? `card "${cardKey}" is not in ${file} (its cards: ${keys.map((k) => `"${k}"`).join(', ') || 'none'})`
+        : `${file} has ${keys.length} cards (${keys.map((k) => `"${k}"`).join(', ')}) and none is called "default": name one in source.card`;
+      // The card name is written in the carrier card, not in the document: let the caller point there.
+      if (opts.onMissingCard) opts.onMissingCard(message, doc.locate('/cards', 'key'));
+      else bag.report('DP1022', doc.locate('/cards', 'key'), message);
     }
     return empty(cardKey);
   }
