@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FlatNetwork, FlatTable } from '../flatten/flatten.js';
 import { ipv4Bytes, ipv6Bytes } from '../net.js';
+import { TupleInterner } from '../flatten/intern.js';
 import * as F from '../../runtime/artefact/format.js';
 
 export interface EncodeOptions {
@@ -85,14 +86,16 @@ class Encoder {
   private readonly lists = new Words();
   private readonly listIndex = new Map<string, number>();
   private readonly candidates = new Words();
-  private readonly candidateIndex = new Map<string, number>();
+  private readonly candidateIndex = new TupleInterner();
+  private candidateOffsets: number[] = [];
   private readonly sections = new Map<F.SectionName, { data: Uint8Array; count: number }>();
 
   constructor(private readonly flat: FlatNetwork, private readonly options: EncodeOptions) {
     this.lists.push(0); // offset 0: the empty list
     this.candidates.push(0);
     this.listIndex.set('', 0);
-    this.candidateIndex.set('', 0);
+    this.candidateOffsets.push(0);
+    this.candidateIndex.intern([]);
   }
 
   run(): { bytes: Uint8Array; stats: EncodeStats } {
@@ -240,40 +243,42 @@ class Encoder {
     const values = new Words();
     const shapes = new Words();
     const rates = new Words();
-    const shapeRemap = new Map<number, number>();
-    const rateRemap = new Map<number, number>();
+    const fs = this.flat.shapes;
+    const shapeRemap = new Int32Array(fs.count).fill(-1);
+    const rateRemap = new Int32Array(this.flat.costRows.length).fill(-1);
+    let shapeCount = 0;
+    let rateCount = 0;
     const rateId = (c: number): number => {
-      let id = rateRemap.get(c);
-      if (id === undefined) {
+      let id = rateRemap[c]!;
+      if (id < 0) {
         const r = this.flat.costRows[c]!;
-        id = rateRemap.size;
-        rateRemap.set(c, id);
+        id = rateRemap[c] = rateCount++;
         rates.push(r.deck, this.m(r.rate), this.m(r.connectFee), r.initial, r.increment, r.type);
       }
       return id;
     };
+    const cands: number[] = [];
     const shapeId = (s: number): number => {
-      let id = shapeRemap.get(s);
-      if (id === undefined) {
-        const sh = this.flat.shapes[s]!;
-        id = shapeRemap.size;
-        shapeRemap.set(s, id);
-        const meta = (sh.type << F.META_TYPE_SHIFT) | (sh.reason << F.META_REASON_SHIFT);
-        shapes.push(this.str(sh.destination), meta, this.m(sh.connectFee), this.candList(sh.candidates.map(rateId)));
+      let id = shapeRemap[s]!;
+      if (id < 0) {
+        id = shapeRemap[s] = shapeCount++;
+        const meta = (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT);
+        cands.length = 0;
+        const n = fs.tuples.length(s);
+        for (let k = 4; k < n; k++) cands.push(rateId(fs.tuples.word(s, k)));
+        shapes.push(this.str(fs.destination(s)), meta, this.m(fs.connectFee(s)), this.candList(cands));
       }
       return id;
     };
-    const valueIndex = new Map<string, number>();
+    const valueIndex = new TupleInterner();
+    const pair = [0, 0];
     const valueId = (sell: number, shape: number): number => {
-      const s = shapeId(shape);
-      const m = this.m(sell);
-      const key = `${m},${s}`;
-      let id = valueIndex.get(key);
-      if (id === undefined) {
-        id = valueIndex.size;
+      pair[0] = this.m(sell);
+      pair[1] = shapeId(shape);
+      const id = valueIndex.intern(pair);
+      if (id === values.length / 2) {
         if (id >= F.LEAF_BIT) throw new EncodeError('too many distinct compiled values');
-        valueIndex.set(key, id);
-        values.push(m, s);
+        values.push(pair[0], pair[1]);
       }
       return id;
     };
@@ -304,8 +309,8 @@ class Encoder {
     this.put('tables', tables, this.flat.tables.length);
     this.put('nodes', nodes, nodes.length / F.NODE_WORDS);
     this.put('values', values, values.length / 2);
-    this.put('shapes', shapes, shapeRemap.size);
-    this.put('rates', rates, rateRemap.size);
+    this.put('shapes', shapes, shapeCount);
+    this.put('rates', rates, rateCount);
     this.put('candidates', this.candidates, this.candidates.length);
     this.put('lists', this.lists, this.lists.length);
     this.putMoney();
@@ -323,8 +328,8 @@ class Encoder {
         entries,
         kept,
         nodes: nodes.length / F.NODE_WORDS,
-        shapes: shapeRemap.size,
-        rates: rateRemap.size,
+        shapes: shapeCount,
+        rates: rateCount,
         bytesPerEntry: kept > 0 ? (bytes.length - stringBytes) / kept : 0,
       },
     };
@@ -350,7 +355,10 @@ class Encoder {
       const i = kept[q]!;
       const key = keys[i]!;
       if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
-      if (!/^\d*$/.test(key)) throw new EncodeError(`prefix "${key}" is not all digits`);
+      for (let d = 0; d < key.length; d++) {
+        const c = key.charCodeAt(d);
+        if (c < 48 || c > 57) throw new EncodeError(`prefix "${key}" is not all digits`);
+      }
       const value = valueId(t.sell[i]!, t.shape[i]!);
       const next = kept[q + 1];
       const hasDescendant = next !== undefined && keys[next]!.startsWith(key);
@@ -386,7 +394,7 @@ class Encoder {
     const { repo } = this.flat;
     for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) set.add(v);
     for (const r of this.flat.costRows) { set.add(r.rate); set.add(r.connectFee); }
-    for (const s of this.flat.shapes) set.add(s.connectFee);
+    for (let s = 0; s < this.flat.shapes.count; s++) set.add(this.flat.shapes.connectFee(s));
     for (const t of this.flat.tables) {
       if (t.filter.providerCappedRate !== null) set.add(t.filter.providerCappedRate);
       if (t.filter.cappedRate !== null) set.add(t.filter.cappedRate);
@@ -437,14 +445,12 @@ class Encoder {
   }
 
   private candList(items: number[]): number {
-    const key = items.join(',');
-    let at = this.candidateIndex.get(key);
-    if (at === undefined) {
-      at = this.candidates.push(items.length);
+    const id = this.candidateIndex.intern(items);
+    if (id === this.candidateOffsets.length) {
+      this.candidateOffsets.push(this.candidates.push(items.length));
       this.candidates.pushAll(items);
-      this.candidateIndex.set(key, at);
     }
-    return at;
+    return this.candidateOffsets[id]!;
   }
 
   private put(name: F.SectionName, words: Words | Uint8Array, count: number): void {

@@ -20,6 +20,7 @@ import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from
 import { averageRound, convert, percentOf } from './arith.js';
 import { neverLoses, type Tariff } from './profit.js';
 import { REJECT } from '../../runtime/artefact/format.js';
+import { TupleInterner } from './intern.js';
 
 export interface FlattenOptions {
   /** Epoch milliseconds: deck rows dated later are left out. */
@@ -36,15 +37,44 @@ export interface CostRow {
   type: number;
 }
 
-/** What many prefixes of many tables share. Interned. */
-export interface Shape {
-  destination: string;
-  type: number;
-  reason: number;
-  /** Sell connection fee, micro-units of the card currency. */
-  connectFee: number;
-  /** Cost-row ids of the kept candidates in the order they are tried (LCR order for dynamic strategies). */
-  candidates: number[];
+/**
+ * What many prefixes of many tables share, interned: destination, destination type, reject reason,
+ * sell connection fee (micro-units of the card currency), and the cost-row ids of the kept
+ * candidates in the order they are tried (LCR order for dynamic strategies). Stored as tuples
+ * `[destination id, type, reason, connectFee, candidate…]`, not as one object per shape.
+ */
+export class ShapeTable {
+  readonly tuples = new TupleInterner();
+  readonly destinations: string[] = [];
+  private readonly destinationIndex = new Map<string, number>();
+
+  get count(): number {
+    return this.tuples.count;
+  }
+  destinationId(name: string): number {
+    let id = this.destinationIndex.get(name);
+    if (id === undefined) {
+      id = this.destinations.length;
+      this.destinations.push(name);
+      this.destinationIndex.set(name, id);
+    }
+    return id;
+  }
+  destination(i: number): string {
+    return this.destinations[this.tuples.word(i, 0)]!;
+  }
+  type(i: number): number {
+    return this.tuples.word(i, 1);
+  }
+  reason(i: number): number {
+    return this.tuples.word(i, 2);
+  }
+  connectFee(i: number): number {
+    return this.tuples.word(i, 3);
+  }
+  candidates(i: number): number[] {
+    return Array.from(this.tuples.get(i).subarray(4));
+  }
 }
 
 export interface TableFilter {
@@ -94,7 +124,7 @@ export interface FlatNetwork {
   /** Customer card ids, sorted. */
   cards: string[];
   costRows: CostRow[];
-  shapes: Shape[];
+  shapes: ShapeTable;
   /** Sorted by key. */
   tables: FlatTable[];
   /** `${customer}\u0000${route}` → table index. */
@@ -148,7 +178,8 @@ interface CardEntries {
   cost: Int32Array;
   sell: Float64Array;
   connectFee: Float64Array;
-  destination: string[];
+  /** Destination id (ShapeTable.destinations) per key. */
+  destination: Int32Array;
   type: Uint8Array;
   count: Uint8Array;
 }
@@ -161,8 +192,8 @@ class Flattener {
   private readonly costIndex = new Map<string, number>();
   /** `${deck}\u0000${currency}` → cost-row id per deck row (-1 for rows not in use). */
   private readonly costOf = new Map<string, Int32Array>();
-  private readonly shapes: Shape[] = [];
-  private readonly shapeIndex = new Map<string, number>();
+  private readonly shapes = new ShapeTable();
+  private readonly tuple: number[] = [];
   private effectiveFrom = 0;
   private effectiveUntil = 0;
 
@@ -335,7 +366,8 @@ class Flattener {
 
     const sell = new Float64Array(n);
     const connectFee = new Float64Array(n);
-    const destination: string[] = new Array<string>(n).fill('');
+    const destination = new Int32Array(n);
+    const noName = this.shapes.destinationId('');
     const type = new Uint8Array(n);
     const count = new Uint8Array(n);
     const rates: number[] = [];
@@ -350,10 +382,11 @@ class Flattener {
         if (best < 0 || rowLen[i * P + j]! > rowLen[i * P + best]!) best = j;
       }
       count[i] = rates.length;
+      destination[i] = noName;
       if (rates.length === 0) continue;
       const deckRows = decks[best]!.rows;
       const r = row[i * P + best]!;
-      destination[i] = deckRows.names[deckRows.destination[r]!] ?? '';
+      destination[i] = this.shapes.destinationId(deckRows.names[deckRows.destination[r]!] ?? '');
       type[i] = deckRows.type[r]!;
       let base: number;
       if (card.compact === 'min') base = Math.min(...rates);
@@ -367,7 +400,7 @@ class Flattener {
         const ov = card.overrides[o]!;
         s = ov.rate;
         if (ov.connectFee !== undefined) fee = ov.connectFee;
-        if (ov.destination !== undefined) destination[i] = ov.destination;
+        if (ov.destination !== undefined) destination[i] = this.shapes.destinationId(ov.destination);
       }
       sell[i] = s;
       connectFee[i] = fee;
@@ -402,8 +435,11 @@ class Flattener {
       sellTariff.rate = sell[i]!;
       sellTariff.connectFee = e.connectFee[i]!;
       const { reason, keep } = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, cands, parentsOf);
-      const ordered = reason === REJECT.none ? this.orderCandidates(filter.strategy, rank, keep) : [];
-      shape[i] = this.shapeId({ destination: e.destination[i]!, type: e.type[i]!, reason, connectFee: e.connectFee[i]!, candidates: ordered });
+      const t = this.tuple;
+      t.length = 0;
+      t.push(e.destination[i]!, e.type[i]!, reason, e.connectFee[i]!);
+      if (reason === REJECT.none) for (const c of this.orderCandidates(filter.strategy, rank, keep)) t.push(c);
+      shape[i] = this.shapes.tuples.intern(t);
     }
     // Compaction, from the longest keys up so a comparison always sees the uncompacted value.
     for (let i = n - 1; i >= 0; i--) {
@@ -464,17 +500,6 @@ class Flattener {
       return a.parent - b.parent;
     });
     return keep.map((k) => k.cost);
-  }
-
-  private shapeId(s: Shape): number {
-    const k = `${s.destination}\u0000${s.type},${s.reason},${s.connectFee},${s.candidates.join(',')}`;
-    let id = this.shapeIndex.get(k);
-    if (id === undefined) {
-      id = this.shapes.length;
-      this.shapes.push(s);
-      this.shapeIndex.set(k, id);
-    }
-    return id;
   }
 }
 

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// `npm run bench:compile` (node bench/compile.mjs): build the artefact of a generated repository
+// of 10 carriers × 300k deck rows from real prefixes (bench/gen-repo.mjs) with 20 customer cards,
+// then decode it and run longest-prefix lookups on its largest table. Prints one table, with a
+// naive peer measured in the same run: a Map of the same table's prefixes probed from the longest
+// prefix of the number to the shortest. Needs `npm run build` first (it runs dist/).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRepository } from './gen-repo.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const carriers = Number(process.env.BENCH_CARRIERS ?? 10);
+const rowsPerDeck = Number(process.env.BENCH_ROWS ?? 300_000);
+const dir = path.join(here, '.cache', `repo-${carriers}x${rowsPerDeck}`);
+const dist = path.join(here, '..', 'dist');
+
+const t0 = performance.now();
+await generateRepository(dir, { carriers, rowsPerDeck });
+console.error(`repository ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${dir}`);
+
+// Compile in its own process so its peak RSS is its own.
+const compile = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const { checkRepository } = await import(${JSON.stringify(path.join(dist, 'compiler', 'pipeline.js'))});
+  const { flatten } = await import(${JSON.stringify(path.join(dist, 'compiler', 'flatten', 'flatten.js'))});
+  const { encodeArtefact } = await import(${JSON.stringify(path.join(dist, 'compiler', 'encode', 'encode.js'))});
+  const { writeFileSync } = await import('node:fs');
+  const t = performance.now();
+  const { bag, repo } = await checkRepository(${JSON.stringify(dir)});
+  if (!repo) { console.error(JSON.stringify(bag.sorted().slice(0, 5))); process.exit(1); }
+  const tCheck = performance.now();
+  const flat = flatten(repo, { asOf: 0 });
+  const tFlat = performance.now();
+  const { bytes, stats } = encodeArtefact(flat, { serial: 1, revision: 'bench' });
+  const tEnc = performance.now();
+  writeFileSync(${JSON.stringify(path.join(dir, '..', 'bench.dpa'))}, bytes);
+  let cardPrefixes = 0;
+  for (const t of flat.tables) cardPrefixes += t.entries;
+  console.log(JSON.stringify({ checkMs: tCheck - t, flattenMs: tFlat - tCheck, encodeMs: tEnc - tFlat, rssKb: process.resourceUsage().maxRSS,
+    rows: [...repo.decks.values()].reduce((n, d) => n + d.rows.count, 0), stats, cardPrefixes }));
+`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+if (compile.status !== 0) {
+  console.error(compile.stderr);
+  process.exit(1);
+}
+const c = JSON.parse(compile.stdout.trim().split('\n').pop());
+
+// Decode and lookups, in another process (one core: the loop is single-threaded).
+const serve = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const { decodeArtefact } = await import(${JSON.stringify(path.join(dist, 'runtime', 'artefact', 'decode.js'))});
+  const F = await import(${JSON.stringify(path.join(dist, 'runtime', 'artefact', 'format.js'))});
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(${JSON.stringify(path.join(dir, '..', 'bench.dpa'))});
+  const time = (fn, n = 5) => { const ms = []; for (let i = 0; i < n; i++) { const t = performance.now(); fn(); ms.push(performance.now() - t); } ms.sort((a, b) => a - b); return ms[Math.floor(n / 2)]; };
+  const decodeMs = time(() => decodeArtefact(bytes, { verifyHash: false }));
+  const decodeHashMs = time(() => decodeArtefact(bytes));
+  const a = decodeArtefact(bytes, { verifyHash: false });
+  // The largest table, and every prefix it holds (walked out of the trie).
+  let t = 0;
+  for (let i = 0; i < a.counts.tables; i++) if (a.tables[i * F.TABLE.width + F.TABLE.at.prefixes] > a.tables[t * F.TABLE.width + F.TABLE.at.prefixes]) t = i;
+  const prefixes = new Map();
+  const first = a.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst];
+  const walk = (node, prefix) => {
+    const v = a.nodes[node * 11];
+    if (v) prefixes.set(prefix, v - 1);
+    for (let d = 0; d < 10; d++) {
+      const w = a.nodes[node * 11 + 1 + d];
+      if (w === 0) continue;
+      if (w & 0x80000000) prefixes.set(prefix + d, w & 0x7fffffff);
+      else walk(w, prefix + d);
+    }
+  };
+  walk(first, '');
+  // Numbers: a random stored prefix, completed with random digits to 11-13 digits.
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const keys = [...prefixes.keys()];
+  const N = 1 << 20;
+  const numbers = new Array(N);
+  for (let i = 0; i < N; i++) {
+    let s = keys[Math.floor(rnd() * keys.length)];
+    const len = 11 + Math.floor(rnd() * 3);
+    while (s.length < len) s += Math.floor(rnd() * 10);
+    numbers[i] = s;
+  }
+  let sink = 0;
+  const loops = 5;
+  const trieMs = time(() => { for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) sink += a.lookup(t, numbers[i]); }, 3);
+  const naive = (n) => { for (let L = n.length; L >= 0; L--) { const v = prefixes.get(n.slice(0, L)); if (v !== undefined) return v; } return -1; };
+  const mapMs = time(() => { for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) sink += naive(numbers[i]); }, 3);
+  // Same answers?
+  let mismatches = 0;
+  for (let i = 0; i < 100000; i++) if (a.lookup(t, numbers[i]) !== naive(numbers[i])) mismatches++;
+  console.log(JSON.stringify({ decodeMs, decodeHashMs, table: t, tablePrefixes: prefixes.size, trieRate: (loops * N) / (trieMs / 1000), mapRate: (loops * N) / (mapMs / 1000), mismatches, sink: sink % 7 }));
+`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+if (serve.status !== 0) {
+  console.error(serve.stderr);
+  process.exit(1);
+}
+const s = JSON.parse(serve.stdout.trim().split('\n').pop());
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const strings = c.stats.sections.find((x) => x.name === 'strings').bytes;
+console.log(`\ndialplane build — ${carriers} carriers × ${fmt(rowsPerDeck)} rows (${fmt(c.rows)} rows), ${c.stats.tables} tables\n`);
+console.log('| measure                                   | value            | target   |');
+console.log('|-------------------------------------------|------------------|----------|');
+console.log(`| check (load + validate + resolve) (s)     | ${fmt(c.checkMs / 1000, 2).padStart(16)} |          |`);
+console.log(`| flatten (s)                               | ${fmt(c.flattenMs / 1000, 2).padStart(16)} |          |`);
+console.log(`| encode (s)                                | ${fmt(c.encodeMs / 1000, 2).padStart(16)} |          |`);
+console.log(`| compile total (s)                         | ${fmt((c.checkMs + c.flattenMs + c.encodeMs) / 1000, 2).padStart(16)} | ≤ 15     |`);
+console.log(`| peak RSS (MB)                             | ${fmt(c.rssKb / 1024).padStart(16)} | ≤ 2048   |`);
+console.log(`| artefact (MB)                             | ${fmt(c.stats.bytes / 1e6, 1).padStart(16)} |          |`);
+console.log(`| (card, prefix) pairs, before compaction   | ${fmt(c.cardPrefixes).padStart(16)} |          |`);
+console.log(`| (table, prefix) stored                    | ${fmt(c.stats.kept).padStart(16)} |          |`);
+console.log(`| bytes per (table, prefix) beyond strings  | ${fmt((c.stats.bytes - strings) / c.stats.kept, 1).padStart(16)} | ≤ 16     |`);
+console.log(`| decode, no hash (ms)                      | ${fmt(s.decodeMs, 1).padStart(16)} | ≤ 100    |`);
+console.log(`| decode + SHA-256 (ms)                     | ${fmt(s.decodeHashMs, 1).padStart(16)} |          |`);
+console.log(`\nlookups on table ${s.table} (${fmt(s.tablePrefixes)} prefixes), one core, 2^20 numbers × 5 rounds:\n`);
+console.log('| lookups per second | dialplane trie | peer: Map probed longest → shortest | ratio |');
+console.log('|--------------------|----------------|-------------------------------------|-------|');
+console.log(`|                    | ${fmt(s.trieRate).padStart(14)} | ${fmt(s.mapRate).padStart(35)} | ${fmt(s.trieRate / s.mapRate, 1).padStart(5)} |`);
+console.log(`\nsection bytes: ${c.stats.sections.filter((x) => x.bytes > 1e5).map((x) => `${x.name} ${fmt(x.bytes / 1e6, 1)} MB`).join(', ')}`);
+console.log(`answers differing between trie and peer on 100k numbers: ${s.mismatches}`);
+if (s.mismatches > 0) process.exitCode = 1;
