@@ -30,6 +30,14 @@ function checkRoute(route: IngressRoute, repo: RouteRepository, bag: DiagnosticB
     bag.report('DP3013', at, `route "${route.id}": lock/exclude leave none of card "${card.id}"'s carriers (${card.parents.join(', ')}), so every call is refused`);
     return;
   }
+  const literals = [...routeLiterals(route, repo).keys()].filter((l) => l !== '').sort();
+  if (literals.length === 0) {
+    // A route accepting every number only needs some row to survive its filters.
+    if (!decks.some((deck) => anyRowPasses(deck, route, repo))) {
+      bag.report('DP3013', at, `route "${route.id}": provider capped rate / block connect cost leave no priced prefix in ${decks.map((d) => d.id).join(', ')}`);
+    }
+    return;
+  }
   const usable = decks.map((deck) => usablePrefixes(deck, route, repo, cache));
   if (usable.every((list) => list.length === 0)) {
     bag.report('DP3013', at, `route "${route.id}": provider capped rate / block connect cost leave no priced prefix in ${decks.map((d) => d.id).join(', ')}`);
@@ -37,8 +45,7 @@ function checkRoute(route: IngressRoute, repo: RouteRepository, bag: DiagnosticB
   }
   const uncovered: string[] = [];
   let count = 0;
-  for (const literal of [...routeLiterals(route, repo).keys()].sort()) {
-    if (literal === '') continue;
+  for (const literal of literals) {
     if (!usable.some((sorted) => covers(sorted, literal))) {
       count++;
       if (uncovered.length < MAX_PREFIXES_LISTED) uncovered.push(literal);
@@ -49,24 +56,40 @@ function checkRoute(route: IngressRoute, repo: RouteRepository, bag: DiagnosticB
   }
 }
 
-/** The deck's prefixes that survive the route's per-row filters, sorted. */
-function usablePrefixes(deck: Deck, route: IngressRoute, repo: RouteRepository, cache: Map<string, string[]>): string[] {
+/** A predicate for the route's per-row filters on one deck. */
+function rowFilter(deck: Deck, route: IngressRoute, repo: RouteRepository): (row: number) => boolean {
   const cap = route.providerCappedRate;
-  const key = `${deck.id}|${cap ?? ''}|${route.blockConnectCost}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
   const rows = deck.rows;
   // The cap is in the card's currency; compare deck rates converted through the network's fx.
   const toNetwork = deck.currency === repo.network.currency ? 1_000_000 : repo.network.fx.get(deck.currency) ?? 1_000_000;
   const card = repo.cards.get(route.card)!;
   const fromNetwork = card.currency === repo.network.currency ? 1_000_000 : repo.network.fx.get(card.currency) ?? 1_000_000;
-  const out: string[] = [];
-  for (let i = 0; i < rows.count; i++) {
-    if (route.blockConnectCost && rows.connectFee[i]! > 0) continue;
-    if (cap !== undefined && (rows.rate[i]! * toNetwork) / fromNetwork > cap) continue;
-    out.push(rows.prefix[i]!);
+  return (i) => !(route.blockConnectCost && rows.connectFee[i]! > 0) && !(cap !== undefined && (rows.rate[i]! * toNetwork) / fromNetwork > cap);
+}
+
+function anyRowPasses(deck: Deck, route: IngressRoute, repo: RouteRepository): boolean {
+  const passes = rowFilter(deck, route, repo);
+  for (let i = 0; i < deck.rows.count; i++) if (passes(i)) return true;
+  return false;
+}
+
+const sortedOrder = new WeakMap<Deck, Uint32Array>();
+
+/** The deck's prefixes that survive the route's per-row filters, sorted. */
+function usablePrefixes(deck: Deck, route: IngressRoute, repo: RouteRepository, cache: Map<string, string[]>): string[] {
+  const key = `${deck.id}|${route.providerCappedRate ?? ''}|${route.blockConnectCost}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  // Sort each deck once; every filter combination then walks that order.
+  let order = sortedOrder.get(deck);
+  if (!order) {
+    const prefixes = deck.rows.prefix;
+    order = Uint32Array.from({ length: deck.rows.count }, (_, i) => i).sort((a, b) => (prefixes[a]! < prefixes[b]! ? -1 : prefixes[a]! > prefixes[b]! ? 1 : 0));
+    sortedOrder.set(deck, order);
   }
-  out.sort();
+  const passes = rowFilter(deck, route, repo);
+  const out: string[] = [];
+  for (const i of order) if (passes(i)) out.push(deck.rows.prefix[i]!);
   cache.set(key, out);
   return out;
 }
