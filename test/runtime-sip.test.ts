@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseNameAddr, parseSipRequest, parseUri, type SipRequest, type SipSource } from '../runtime/sip/message.js';
 import { buildDecisionResponse, buildResponse, defaultQ, formatQ, makeToTag, responseDestination } from '../runtime/sip/response.js';
 import { SipServer } from '../runtime/sip/server.js';
-import { TransactionCache } from '../runtime/sip/transactions.js';
+import { TransactionCache, transactionKey } from '../runtime/sip/transactions.js';
 
 const SRC: SipSource = { address: '192.0.2.10', port: 5062, transport: 'udp' };
 
@@ -218,7 +218,7 @@ describe('SIP responses', () => {
   it('derives the same To tag for an INVITE, its retransmission and its CANCEL, and another per branch', () => {
     const cancel = ok(invite({ line: 'CANCEL sip:+442079460000@198.51.100.1 SIP/2.0' }).replace('CSeq: 1 INVITE', 'CSeq: 1 CANCEL'));
     expect(makeToTag('s', cancel)).toBe(makeToTag('s', req));
-    expect(makeToTag('s', req)).toMatch(/^[0-9a-f]{16}$/);
+    expect(makeToTag('s', req)).toMatch(/^[0-9a-f]{12}$/);
     const other = ok(invite({ via: 'SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK-other' }));
     expect(makeToTag('s', other)).not.toBe(makeToTag('s', req));
     expect(makeToTag('t', req)).not.toBe(makeToTag('s', req));
@@ -229,18 +229,25 @@ describe('transaction cache', () => {
   it('keeps entries for at least the ttl and forgets them within ttl · g/(g-1)', () => {
     let now = 0;
     const c = new TransactionCache<number>({ ttlMs: 30, generations: 4, now: () => now });
-    c.set('a', 1);
+    c.set(1, 1);
     now = 29.9;
-    expect(c.get('a')).toBe(1);
+    expect(c.get(1)).toBe(1);
     now = 40.1;
-    expect(c.get('a')).toBeUndefined();
+    expect(c.get(1)).toBeUndefined();
+  });
+
+  it('keys transactions by branch, Call-ID, sent-by and CSeq number as 53-bit numbers', () => {
+    const keys = new Set<number>();
+    for (const cseq of [1, 2]) for (const port of [5060, 5062]) for (const h of [0, 1, 0xffffffff]) keys.add(transactionKey(h, '192.0.2.1', port, cseq));
+    expect(keys.size).toBe(12);
+    for (const k of keys) expect(Number.isSafeInteger(k)).toBe(true);
   });
 
   it('stays bounded under load by rotating early', () => {
     const c = new TransactionCache<number>({ ttlMs: 1e9, maxEntries: 100, generations: 4, now: () => 0 });
-    for (let i = 0; i < 10_000; i++) c.set(`k${i}`, i);
+    for (let i = 0; i < 10_000; i++) c.set(i, i);
     expect(c.size).toBeLessThanOrEqual(100);
-    expect(c.get('k9999')).toBe(9999);
+    expect(c.get(9999)).toBe(9999);
     expect(c.earlyRotations).toBeGreaterThan(0);
   });
 });

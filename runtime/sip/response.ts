@@ -43,12 +43,15 @@ export const DEFAULT_REASONS: Readonly<Record<number, string>> = {
 /** Methods this server answers (the Allow header of 405 and OPTIONS responses). */
 export const ALLOW = 'INVITE, ACK, CANCEL, OPTIONS';
 
-const CRLF_OR_NUL = /[\r\n\0]/;
 const HEADER_NAME = /^[A-Za-z0-9!%*_+`'~.-]+$/;
 
 /** Strips what would break the message apart (CR, LF, NUL) from text placed in a header. */
 function clean(text: string): string {
-  return CRLF_OR_NUL.test(text) ? text.replace(/[\r\n\0]+/g, ' ') : text;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) return text.replace(/[\r\n\0]+/g, ' ');
+  }
+  return text;
 }
 
 /** q-value text: 1 → "1.0", 0.9 → "0.9", 0.955 → "0.955". */
@@ -67,19 +70,27 @@ export function defaultQ(i: number, n: number): number {
 }
 
 /**
- * A To tag for the responses to one request: a function of the request (Call-ID, From tag, top
- * branch) and a per-process secret, so a retransmission, the CANCEL of an INVITE and the INVITE
- * get the same tag (§9.2) without remembering anything, while other nodes' tags differ.
+ * A 32-bit hash of a request's transaction identity (top branch, Call-ID) under a per-process
+ * seed. The server computes it once per request and derives both the transaction key and the To
+ * tag from it.
  */
+export function requestHash(seed: number, ctx: ResponseContext): number {
+  return crc32Update(crc32Update(crc32Update(seed, ctx.branch), '\n'), ctx.callId);
+}
+
+/**
+ * The To tag for the responses to one request: a function of the request (top branch, Call-ID,
+ * From tag) and the per-process seed, so a retransmission, the CANCEL of an INVITE and the INVITE
+ * itself get the same tag (§9.2) without remembering anything, while other nodes' tags differ.
+ */
+export function toTagOf(hash: number, fromTag: string): string {
+  const t = crc32Update(hash, fromTag);
+  return (t >>> 0).toString(16).padStart(8, '0') + (hash >>> 16).toString(16).padStart(4, '0');
+}
+
+/** `toTagOf(requestHash(crc32Ascii(secret), ctx), ctx.fromTag)`. */
 export function makeToTag(secret: string, ctx: ResponseContext): string {
-  let a = crc32Ascii(secret);
-  a = crc32Update(a, ctx.callId);
-  a = crc32Update(a, '\n');
-  a = crc32Update(a, ctx.fromTag);
-  a = crc32Update(a, '\n');
-  a = crc32Update(a, ctx.branch);
-  const b = crc32Update(crc32Update(a, secret), ctx.callId);
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  return toTagOf(requestHash(crc32Ascii(secret), ctx), ctx.fromTag);
 }
 
 /** The top Via as it goes back: `received` (always with rport, else when the host differs), rport filled. */

@@ -19,8 +19,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { crc32Ascii } from '../engine/crc32.js';
 import { parseSipRequest, type ResponseContext, type SipRequest, type SipSource } from './message.js';
-import { ALLOW, buildDecisionResponse, buildResponse, makeToTag, responseDestination, type Decision } from './response.js';
+import { ALLOW, buildDecisionResponse, buildResponse, requestHash, responseDestination, toTagOf, type Decision } from './response.js';
 import { TransactionCache, transactionKey } from './transactions.js';
 
 export type DecideFn = (request: SipRequest, source: SipSource) => Decision;
@@ -69,13 +70,28 @@ export interface SipStats {
 
 const MAX_UDP = 65_535;
 
+/** An answered INVITE: its identity (to confirm a hash hit) and the response bytes. */
+interface Answered {
+  readonly branch: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly viaHost: string;
+  readonly viaPort: number;
+  readonly response: Buffer;
+}
+
+function same(a: Answered, r: ResponseContext): boolean {
+  return a.cseq === r.cseq && a.viaPort === r.viaPort && a.branch === r.branch && a.callId === r.callId && a.viaHost === r.viaHost;
+}
+
 export class SipServer {
   readonly stats: SipStats = {
     received: 0, ignored: 0, malformed: 0, invites: 0, retransmissions: 0, redirects: 0, rejections: 0, acks: 0,
     cancels: 0, options: 0, otherMethods: 0, decideErrors: 0, sendErrors: 0, tcpConnections: 0,
   };
-  readonly transactions: TransactionCache<Buffer>;
-  private readonly secret = randomBytes(12).toString('hex');
+  readonly transactions: TransactionCache<Answered>;
+  /** Per-process seed of request hashes (transaction keys, To tags). */
+  private readonly seed = crc32Ascii(randomBytes(12).toString('hex'));
   private readonly decide: DecideFn;
   private readonly serverName: string;
   private readonly symmetric: boolean;
@@ -91,7 +107,7 @@ export class SipServer {
     this.serverName = opts.server ?? 'dialplane';
     this.symmetric = opts.symmetricResponses ?? false;
     this.onError = opts.onError ?? (() => {});
-    this.transactions = new TransactionCache<Buffer>({ ttlMs: opts.transactionTtlMs, maxEntries: opts.transactionMax });
+    this.transactions = new TransactionCache<Answered>({ ttlMs: opts.transactionTtlMs, maxEntries: opts.transactionMax });
   }
 
   /** Starts a server; resolves when the sockets listen. */
@@ -218,10 +234,11 @@ export class SipServer {
       case 'ACK': st.acks++; return undefined;
       case 'CANCEL': {
         st.cancels++;
-        const key = transactionKey(req.branch, req.viaHost, req.viaPort, req.callId, req.cseq);
-        return this.transactions.get(key) !== undefined
-          ? this.reply(req, source, 200, 'OK')
-          : this.reply(req, source, 481, 'Call/Transaction Does Not Exist');
+        const h = requestHash(this.seed, req);
+        const answered = this.transactions.get(transactionKey(h, req.viaHost, req.viaPort, req.cseq));
+        return answered !== undefined && same(answered, req)
+          ? this.reply(req, source, 200, 'OK', undefined, h)
+          : this.reply(req, source, 481, 'Call/Transaction Does Not Exist', undefined, h);
       }
       case 'OPTIONS':
         st.options++;
@@ -235,16 +252,17 @@ export class SipServer {
   private invite(req: SipRequest, source: SipSource): Buffer {
     const st = this.stats;
     st.invites++;
-    const key = transactionKey(req.branch, req.viaHost, req.viaPort, req.callId, req.cseq);
+    const h = requestHash(this.seed, req);
+    const key = transactionKey(h, req.viaHost, req.viaPort, req.cseq);
     const cached = this.transactions.get(key);
-    if (cached !== undefined) {
+    this.setDestination(req, source);
+    if (cached !== undefined && same(cached, req)) {
       st.retransmissions++;
-      this.setDestination(req, source);
-      return cached;
+      return cached.response;
     }
     let out: Buffer;
     if (req.toTag !== '') {
-      out = this.reply(req, source, 481, 'Call/Transaction Does Not Exist');
+      out = this.reply(req, source, 481, 'Call/Transaction Does Not Exist', undefined, h);
     } else {
       let decision: Decision;
       try {
@@ -256,16 +274,15 @@ export class SipServer {
       }
       if (decision.status === 302) st.redirects++;
       else st.rejections++;
-      out = buildDecisionResponse(req, source, decision, makeToTag(this.secret, req), this.serverName);
-      this.setDestination(req, source);
+      out = buildDecisionResponse(req, source, decision, toTagOf(h, req.fromTag), this.serverName);
     }
-    this.transactions.set(key, out);
+    this.transactions.set(key, { branch: req.branch, callId: req.callId, cseq: req.cseq, viaHost: req.viaHost, viaPort: req.viaPort, response: out });
     return out;
   }
 
-  private reply(ctx: ResponseContext, source: SipSource, status: number, reason: string, headers?: ReadonlyArray<readonly [string, string]>): Buffer {
+  private reply(ctx: ResponseContext, source: SipSource, status: number, reason: string, headers?: ReadonlyArray<readonly [string, string]>, hash = requestHash(this.seed, ctx)): Buffer {
     this.setDestination(ctx, source);
-    return buildResponse(ctx, source, status, reason, { toTag: makeToTag(this.secret, ctx), headers, server: this.serverName });
+    return buildResponse(ctx, source, status, reason, { toTag: toTagOf(hash, ctx.fromTag), headers, server: this.serverName });
   }
 
   private setDestination(ctx: ResponseContext, source: SipSource): void {

@@ -8,6 +8,7 @@
 // access against the clock; nothing runs in the background. When the newest map is full the
 // rotation happens early, so memory stays bounded under any load and the lifetime shrinks
 // instead (counted in `earlyRotations`).
+import { crc32Update } from '../engine/crc32.js';
 
 export interface TransactionCacheOptions {
   /** Minimum lifetime of an entry (default 32 s, Timer H / J). */
@@ -21,7 +22,7 @@ export interface TransactionCacheOptions {
 }
 
 export class TransactionCache<V> {
-  private readonly gens: Map<string, V>[];
+  private readonly gens: Map<number, V>[];
   private newest = 0;
   private readonly span: number;
   private readonly perGen: number;
@@ -33,7 +34,7 @@ export class TransactionCache<V> {
     const generations = Math.max(2, opts.generations ?? 4);
     const ttl = opts.ttlMs ?? 32_000;
     const max = opts.maxEntries ?? 200_000;
-    this.gens = Array.from({ length: generations }, () => new Map<string, V>());
+    this.gens = Array.from({ length: generations }, () => new Map<number, V>());
     this.span = ttl / (generations - 1);
     this.perGen = Math.max(1, Math.ceil(max / generations));
     this.now = opts.now ?? (() => performance.now());
@@ -55,7 +56,7 @@ export class TransactionCache<V> {
     this.started += due * this.span;
   }
 
-  get(key: string): V | undefined {
+  get(key: number): V | undefined {
     this.tick();
     const g = this.gens.length;
     for (let k = 0; k < g; k++) {
@@ -65,7 +66,7 @@ export class TransactionCache<V> {
     return undefined;
   }
 
-  set(key: string, value: V): void {
+  set(key: number, value: V): void {
     this.tick();
     let cur = this.gens[this.newest]!;
     if (cur.size >= this.perGen) {
@@ -85,10 +86,14 @@ export class TransactionCache<V> {
 }
 
 /**
- * The key of an INVITE transaction (RFC 3261 §17.2.3): the top Via branch and sent-by, plus
- * Call-ID and CSeq number so that pre-RFC 3261 clients without a magic-cookie branch are told
- * apart too. A CANCEL carries the same values, so it finds the INVITE it cancels.
+ * The key of an INVITE transaction (RFC 3261 §17.2.3): a 53-bit number from the request hash
+ * (top branch and Call-ID, see `requestHash`), the top Via sent-by and the CSeq number, so that
+ * pre-RFC 3261 clients without a magic-cookie branch are told apart too. A CANCEL carries the same
+ * values, so it finds the INVITE it cancels. A number keeps the lookup cheap; the caller confirms a
+ * hit by comparing the stored identity, so a hash collision is a miss, never a wrong answer.
  */
-export function transactionKey(branch: string, viaHost: string, viaPort: number, callId: string, cseq: number): string {
-  return branch + '\n' + viaHost + ':' + viaPort + '\n' + callId + '\n' + cseq;
+export function transactionKey(requestHash: number, viaHost: string, viaPort: number, cseq: number): number {
+  let b = crc32Update(requestHash, viaHost);
+  b = (b ^ Math.imul(cseq | 0, 0x9e3779b1) ^ Math.imul(viaPort, 0x85ebca6b)) >>> 0;
+  return (requestHash >>> 0) * 2097152 + (b >>> 11);
 }
