@@ -127,7 +127,7 @@ function unescapeUser(u: string): string {
   let out = '';
   for (let i = 0; i < u.length; i++) {
     const c = u[i]!;
-    if (c === '%' && i + 2 < u.length + 0 && /^[0-9a-fA-F]{2}$/.test(u.slice(i + 1, i + 3))) {
+    if (c === '%' && i + 2 < u.length && /^[0-9a-fA-F]{2}$/.test(u.slice(i + 1, i + 3))) {
       out += String.fromCharCode(Number.parseInt(u.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
