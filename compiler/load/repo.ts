@@ -11,6 +11,8 @@ import { loadYamlDocument } from './yaml.js';
 /** Extensions of data files that documents refer to (decks, lists); they are not documents. */
 const DATA_EXTENSIONS = new Set(['.csv', '.json', '.txt']);
 const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.ts']);
+/** An operator's route repository is also a small TypeScript project for their editor. */
+const TOOLING_FILES = new Set(['node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']);
 
 export interface LoadedRepository {
   root: string;
@@ -52,7 +54,7 @@ export async function loadRepository(root: string, bag: DiagnosticBag): Promise<
   if (networkFiles[0]) await addDocument(path.join(absRoot, networkFiles[0]), networkFiles[0], 'network');
 
   for (const name of top) {
-    if (name.startsWith('.') || networkFiles.includes(name) || /\.md$/i.test(name) || name === 'node_modules') continue;
+    if (name.startsWith('.') || networkFiles.includes(name) || /\.md$/i.test(name) || TOOLING_FILES.has(name)) continue;
     const abs = path.join(absRoot, name);
     const isDir = (await stat(abs)).isDirectory();
     const kind = KIND_BY_FOLDER[name];
