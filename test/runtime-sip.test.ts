@@ -76,10 +76,12 @@ describe('SIP request parsing', () => {
   });
 
   it('parses URIs: user parameters, passwords, escapes, IPv6 hosts, tel numbers', () => {
-    expect(parseUri('sip:+4930123;npdi;rn=+4930999@gw.example:5070;user=phone')).toEqual({ scheme: 'sip', user: '+4930123', host: 'gw.example', port: 5070 });
-    expect(parseUri('sips:alice:secret@A.Example')).toEqual({ scheme: 'sips', user: 'alice', host: 'a.example', port: 0 });
-    expect(parseUri('sip:%2B4930123@gw')?.user).toBe('+4930123');
-    expect(parseUri('sip:[2001:db8::1]:5060')).toEqual({ scheme: 'sip', user: '', host: '[2001:db8::1]', port: 5060 });
+    expect(parseUri('sip:+4930123;npdi;rn=+4930999@gw.example:5070')).toEqual({ scheme: 'sip', user: '+4930123', userRaw: '+4930123;npdi;rn=+4930999', host: 'gw.example', port: 5070 });
+    // Kamailio splits user parameters off user=phone URIs (phone2tel); userRaw follows it.
+    expect(parseUri('sip:+4930123;npdi@gw.example;user=phone')).toMatchObject({ user: '+4930123', userRaw: '+4930123' });
+    expect(parseUri('sips:alice:secret@A.Example')).toEqual({ scheme: 'sips', user: 'alice', userRaw: 'alice', host: 'a.example', port: 0 });
+    expect(parseUri('sip:%2B4930123@gw')).toMatchObject({ user: '+4930123', userRaw: '%2B4930123' });
+    expect(parseUri('sip:[2001:db8::1]:5060')).toEqual({ scheme: 'sip', user: '', userRaw: '', host: '[2001:db8::1]', port: 5060 });
     expect(parseUri('tel:+1-212-555-0100;phone-context=example.com')?.user).toBe('+12125550100');
     expect(parseUri('sip:')).toBeUndefined();
     expect(parseUri('nonsense')).toBeUndefined();

@@ -189,6 +189,39 @@ export function crSelectRandom(table: CrTable, random: () => number = Math.rando
   return table.pick[position(table, Math.floor(random() * table.diceMax))]!;
 }
 
+/** carrierroute's hash sources (`cr_route` parameter 5), as the model names them. */
+export type CrHashSource = 'call-id' | 'from-uri' | 'from-user' | 'to-uri' | 'to-user';
+
+/** What a hash source reads from a request (a parsed SIP request has all of these). */
+export interface CrHashFields {
+  readonly callId: string;
+  /** The URI inside From / To as written: `sip:+4930123;npdi@a.example;user=phone`. */
+  readonly fromUri: string;
+  readonly toUri: string;
+  /**
+   * The user part as Kamailio's parse_uri gives it: password removed, escapes and user parameters
+   * kept (`+4930123;npdi`), except that a `user=phone` URI loses its user parameters.
+   */
+  readonly fromUserRaw: string;
+  readonly toUserRaw: string;
+}
+
+/**
+ * The 32-bit hash carrierroute computes for a hash source, as verified against Kamailio 5.6:
+ * call_id hashes the Call-ID's first token; from_uri / to_uri the URI text inside the header, case
+ * kept; from_user / to_user the user part as written (`+4930123;npdi`, `%2B4930123`; `alice` for
+ * `alice:pw@…`), without user parameters in a `user=phone` URI.
+ */
+export function crHash(source: CrHashSource, f: CrHashFields): number {
+  switch (source) {
+    case 'call-id': return crc32FirstToken(f.callId);
+    case 'from-uri': return crc32Ascii(f.fromUri);
+    case 'from-user': return crc32Ascii(f.fromUserRaw);
+    case 'to-uri': return crc32Ascii(f.toUri);
+    case 'to-user': return crc32Ascii(f.toUserRaw);
+  }
+}
+
 function isCSpace(c: number): boolean {
   // C isspace: space, \t, \n, \v, \f, \r
   return c === 32 || (c >= 9 && c <= 13);

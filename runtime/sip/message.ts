@@ -60,10 +60,15 @@ export interface SipRequest extends ResponseContext {
   /** R-URI user part: user parameters (";npdi") dropped, %XX unescaped. The dialled number. */
   readonly ruriUser: string;
   readonly ruriHost: string;
+  /** From / To URI as written inside the header (`sip:alice@a.example;user=phone`). */
   readonly fromUri: string;
+  /** From / To user: parameters dropped, unescaped. */
   readonly fromUser: string;
+  /** From / To user as Kamailio sees it (see `ParsedUri.userRaw`), for carrierroute hashing. */
+  readonly fromUserRaw: string;
   readonly toUri: string;
   readonly toUser: string;
+  readonly toUserRaw: string;
   /** First P-Asserted-Identity user ('' when absent); only read for INVITE. */
   readonly paiUser: string;
   /** Max-Forwards, -1 when absent. */
@@ -137,11 +142,24 @@ function unescapeUser(u: string): string {
   return out;
 }
 
-export interface ParsedUri { scheme: string; user: string; host: string; port: number }
+export interface ParsedUri {
+  scheme: string;
+  /** User part with user parameters dropped and %XX unescaped: the number. */
+  user: string;
+  /**
+   * User part as Kamailio's parse_uri gives it, what carrierroute's from_user / to_user hash: as
+   * written, password removed, escapes and user parameters kept (`+4930123;npdi`, `%2B4930123`) —
+   * except in a `user=phone` URI, whose user parameters Kamailio splits off (phone2tel).
+   */
+  userRaw: string;
+  host: string;
+  port: number;
+}
 
 /**
  * A SIP, SIPS or tel URI: scheme, user (user parameters dropped, unescaped), host, port.
- * `sip:+4930123;npdi@gw.example:5070;user=phone` → user "+4930123", host "gw.example", port 5070.
+ * `sip:+4930123;npdi@gw.example:5070` → user "+4930123" (userRaw "+4930123;npdi"), host "gw.example",
+ * port 5070.
  * `tel:+1-212-555-0100;phone-context=example.com` → user "+12125550100" (visual separators removed).
  */
 export function parseUri(uri: string): ParsedUri | undefined {
@@ -152,24 +170,32 @@ export function parseUri(uri: string): ParsedUri | undefined {
   if (scheme === 'tel') {
     let end = uri.indexOf(';', rest);
     if (end < 0) end = uri.length;
-    const number = uri.slice(rest, end).replace(/[-.()]/g, '');
+    const raw = uri.slice(rest, end);
+    const number = raw.replace(/[-.()]/g, '');
     if (number.length === 0) return undefined;
-    return { scheme, user: unescapeUser(number), host: '', port: 0 };
+    return { scheme, user: unescapeUser(number), userRaw: raw, host: '', port: 0 };
   }
-  if (scheme !== 'sip' && scheme !== 'sips') return { scheme, user: '', host: '', port: 0 };
+  if (scheme !== 'sip' && scheme !== 'sips') return { scheme, user: '', userRaw: '', host: '', port: 0 };
   // userinfo ends at the last '@' before any '?'-headers
   let headersAt = uri.indexOf('?', rest);
   if (headersAt < 0) headersAt = uri.length;
   const at = uri.lastIndexOf('@', headersAt - 1);
   let user = '';
+  let userRaw = '';
   let hostStart = rest;
   if (at >= rest) {
     let userEnd = at;
     const pw = uri.indexOf(':', rest);
     if (pw >= 0 && pw < userEnd) userEnd = pw;
-    const semi = uri.indexOf(';', rest);
-    if (semi >= 0 && semi < userEnd) userEnd = semi;
-    user = unescapeUser(uri.slice(rest, userEnd));
+    userRaw = uri.slice(rest, userEnd);
+    const semi = userRaw.indexOf(';');
+    if (semi >= 0) {
+      user = unescapeUser(userRaw.slice(0, semi));
+      // Kamailio (phone2tel, on by default) splits the user parameters off a user=phone URI.
+      if (/;user=phone(?:;|$)/i.test(uri.slice(at, headersAt))) userRaw = userRaw.slice(0, semi);
+    } else {
+      user = unescapeUser(userRaw);
+    }
     hostStart = at + 1;
   }
   let host: string;
@@ -200,7 +226,7 @@ export function parseUri(uri: string): ParsedUri | undefined {
     if (j === i + 1 || p > 65535) return undefined;
     port = p;
   }
-  return { scheme, user, host: host.toLowerCase(), port };
+  return { scheme, user, userRaw, host: host.toLowerCase(), port };
 }
 
 export interface NameAddr { uri: string; tag: string }
@@ -523,7 +549,8 @@ export function parseSipRequest(text: string): ParseResult {
     rportAt: top.rportAt, hasReceived: top.hasReceived, fromRaw: fromRaw!, fromTag: from.tag, toRaw: toRaw!, toTag: to.tag,
     callId: callId!, cseqRaw: cseqRaw!, cseq,
     uri, uriScheme: ruri.scheme, ruriUser: ruri.user, ruriHost: ruri.host,
-    fromUri: from.uri, fromUser: fromUri?.user ?? '', toUri: to.uri, toUser: toUri?.user ?? '',
+    fromUri: from.uri, fromUser: fromUri?.user ?? '', fromUserRaw: fromUri?.userRaw ?? '',
+    toUri: to.uri, toUser: toUri?.user ?? '', toUserRaw: toUri?.userRaw ?? '',
     paiUser, maxForwards, contentLength,
   };
   return { ok: true, request };
@@ -564,6 +591,6 @@ function absorbed(method: string, uri: string): SipRequest {
   return {
     method, uri, uriScheme: '', ruriUser: '', ruriHost: '', vias: [], viaTransport: '', viaHost: '', viaPort: 0, branch: '',
     rport: -1, rportAt: -1, hasReceived: false, fromRaw: '', fromTag: '', toRaw: '', toTag: '', callId: '', cseqRaw: '',
-    cseq: -1, fromUri: '', fromUser: '', toUri: '', toUser: '', paiUser: '', maxForwards: -1, contentLength: -1,
+    cseq: -1, fromUri: '', fromUser: '', fromUserRaw: '', toUri: '', toUser: '', toUserRaw: '', paiUser: '', maxForwards: -1, contentLength: -1,
   };
 }

@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCrTable, crSelectByCallId, type CrTarget } from '../../runtime/engine/gateway-hash.js';
+import { buildCrTable, crHash, crSelectByCallId, crSelectByHash, type CrHashSource, type CrTarget } from '../../runtime/engine/gateway-hash.js';
+import { parseSipRequest } from '../../runtime/sip/message.js';
 
 function findKamailio(): { bin: string; modules: string } | undefined {
   const bins = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'];
@@ -97,7 +98,13 @@ modparam("carrierroute", "config_file", "${crConf}")
 request_route {
 	if (is_method("ACK")) exit;
 	if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
-	if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "call_id")) {
+	$var(ok) = 0;
+	if ($hdr(X-Hash) == "from_user") { if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "from_user")) $var(ok) = 1; }
+	else if ($hdr(X-Hash) == "from_uri") { if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "from_uri")) $var(ok) = 1; }
+	else if ($hdr(X-Hash) == "to_user") { if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "to_user")) $var(ok) = 1; }
+	else if ($hdr(X-Hash) == "to_uri") { if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "to_uri")) $var(ok) = 1; }
+	else if (cr_route("default", "$hdr(X-Domain)", "$rU", "$rU", "call_id")) $var(ok) = 1;
+	if ($var(ok) == 1) {
 		append_to_reply("Contact: <$ru>\\r\\n");
 		sl_send_reply("302", "Moved Temporarily");
 	} else {
@@ -168,16 +175,38 @@ class Client {
   close(): void { this.socket.close(); }
 }
 
-function invite(port: number, clientPort: number, domain: string, callId: string, n: number): string {
+function invite(port: number, clientPort: number, domain: string, callId: string, n: number, extra = { hash: '', from: '<sip:100@127.0.0.1>;tag=cr1', to: '<sip:4930123456@127.0.0.1>' }): string {
   return `INVITE sip:4930123456@127.0.0.1:${port} SIP/2.0\r\n`
     + `Via: SIP/2.0/UDP 127.0.0.1:${clientPort};branch=z9hG4bK-cr-${n}\r\n`
     + 'Max-Forwards: 70\r\n'
-    + 'From: <sip:100@127.0.0.1>;tag=cr1\r\n'
-    + 'To: <sip:4930123456@127.0.0.1>\r\n'
+    + `From: ${extra.from}\r\n`
+    + `To: ${extra.to}\r\n`
     + `Call-ID: ${callId}\r\n`
     + 'CSeq: 1 INVITE\r\n'
     + `X-Domain: ${domain}\r\n`
+    + (extra.hash ? `X-Hash: ${extra.hash}\r\n` : '')
     + 'Content-Length: 0\r\n\r\n';
+}
+
+/** From / To values of the shapes seen in the wild, for the user and URI hash sources. */
+function parties(n: number): { from: string; to: string }[] {
+  let seed = 0x1234567;
+  const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+  const digits = (len: number) => { let s = ''; while (s.length < len) s += next() % 10; return s; };
+  const out: { from: string; to: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = digits(8 + (i % 5));
+    const b = digits(10 + (i % 3));
+    switch (i % 6) {
+      case 0: out.push({ from: `<sip:+49${a}@10.0.${i % 250}.1>;tag=t${i}`, to: `<sip:${b}@127.0.0.1>` }); break;
+      case 1: out.push({ from: `"Caller ${i}" <sip:+1${a};npdi@pbx${i % 9}.example.com:5070;user=phone>;tag=t${i}`, to: `<sip:00${b};rn=+4930${i}@127.0.0.1;user=phone>` }); break;
+      case 2: out.push({ from: `sip:%2B44${a}@gw.example;tag=t${i}`, to: `sip:${b}@127.0.0.1` }); break;
+      case 3: out.push({ from: `<sip:user${i}:secret@Auth.Example.COM>;tag=t${i}`, to: `"Callee" <SIP:${b}@Example.NET>` }); break;
+      case 4: out.push({ from: `<sips:${a}@[2001:db8::${(i % 200).toString(16)}]:5061>;tag=t${i}`, to: `<sip:+${b}@127.0.0.1:5060;transport=udp>` }); break;
+      default: out.push({ from: `<sip:anonymous@anonymous.invalid>;tag=t${i}`, to: `<sip:*${b}#@127.0.0.1>` }); break;
+    }
+  }
+  return out;
 }
 
 describe.skipIf(!kamailio)(`Kamailio carrierroute cr_route parity${kamailio ? '' : ' (skipped: kamailio is not installed; apt-get install kamailio)'}`, () => {
@@ -258,5 +287,47 @@ describe.skipIf(!kamailio)(`Kamailio carrierroute cr_route parity${kamailio ? ''
     if (mismatches.length > 0 && existsSync(log)) console.log(readFileSync(log, 'utf8').slice(-2000));
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(matched).toBe(CALL_IDS * Object.keys(TABLES).length);
+  }, 120_000);
+
+  it('picks the same gateway for the from_user, from_uri, to_user and to_uri hash sources', async () => {
+    const sources: [string, CrHashSource][] = [['from_user', 'from-user'], ['from_uri', 'from-uri'], ['to_user', 'to-user'], ['to_uri', 'to-uri']];
+    const people = parties(150);
+    const client = new Client();
+    await client.open();
+    let matched = 0;
+    let compared = 0;
+    const mismatches: string[] = [];
+    try {
+      let n = 0;
+      for (const domain of ['three', 'floaty', 'mixed']) {
+        const gws = TABLES[domain]!;
+        const built = buildCrTable(gws, 'float32');
+        if (!built.ok) throw new Error(built.error);
+        for (const [kamName, source] of sources) {
+          for (let i = 0; i < people.length; i += 50) {
+            const batch = people.slice(i, i + 50).map((p, k) => ({ ...p, id: `hs-${domain}-${kamName}-${i + k}` }));
+            const answers = await Promise.all(batch.map((p) => {
+              const msg = invite(port, client.port, domain, p.id, n++, { hash: kamName, from: p.from, to: p.to });
+              return client.request(port, p.id, msg).then((answer) => ({ answer, msg }));
+            }));
+            answers.forEach(({ answer, msg }, k) => {
+              const parsed = parseSipRequest(msg);
+              if (!parsed.ok) throw new Error(`test INVITE does not parse: ${parsed.error}`);
+              const host = /\r\nContact: <sip:[^@>]*@([^>;]+)>/.exec(answer)?.[1] ?? `(${answer.split('\r\n')[0]})`;
+              const mine = crSelectByHash(built.table, crHash(source, parsed.request));
+              const expected = mine < 0 ? '(no route)' : gws[mine]!.host;
+              compared++;
+              if (host === expected) matched++;
+              else mismatches.push(`${domain} ${kamName} ${batch[k]!.from} / ${batch[k]!.to}: kamailio ${host}, dialplane ${expected}`);
+            });
+          }
+        }
+      }
+    } finally {
+      client.close();
+    }
+    console.log(`kamailio carrierroute parity, user and URI hash sources: ${matched}/${compared} matched`);
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    expect(matched).toBe(compared);
   }, 120_000);
 });
