@@ -1,8 +1,9 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, crc32Ascii, crc32Update, crc32Utf8 } from '../runtime/engine/crc32.js';
+import { parseSipRequest } from '../runtime/sip/message.js';
 import {
-  buildCrTable, crc32FirstToken, crNofallbackSelectByHash, crSelectByCallId, crSelectByHash, crSelectRandom, type CrTarget,
+  buildCrTable, crc32FirstToken, crHash, crNofallbackSelectByHash, crSelectByCallId, crSelectByHash, crSelectRandom, type CrTarget,
 } from '../runtime/engine/gateway-hash.js';
 
 function table(targets: CrTarget[], precision: 'float32' | 'float64' = 'float32') {
@@ -108,6 +109,27 @@ describe('carrierroute cr_route selection', () => {
     expect(crNofallbackSelectByHash(t, 1)).toBe(1);
     expect(crNofallbackSelectByHash(t, 2)).toBe(1);
     expect(crNofallbackSelectByHash(t, 5)).toBe(1);
+  });
+});
+
+describe('carrierroute hash sources', () => {
+  // 1000 targets of prob 1 with hash indexes 1…1000: the target is (hash % 1e6) / 1000 + 1, so
+  // the gateway Kamailio 5.6.3 picked tells its hash input apart. Observed there:
+  const cases: [Parameters<typeof crHash>[0], string, string, number][] = [
+    ['from-user', '<sip:+4930123;npdi@127.0.0.1>;tag=1', '<sip:1@127.0.0.1>', 737],
+    ['from-user', '"A" <sip:%2B4930123@127.0.0.1;user=phone>;tag=1', '<sip:1@127.0.0.1>', 82],
+    ['from-user', 'sip:alice:pw@127.0.0.1;tag=1', '<sip:1@127.0.0.1>', 666],
+    ['from-uri', '"A" <sip:+4930123;npdi@127.0.0.1:5070;user=phone>;tag=1', '<sip:1@127.0.0.1>', 389],
+    ['from-uri', 'sip:alice@127.0.0.1;tag=1', '<sip:1@127.0.0.1>', 680],
+    ['to-user', '<sip:1@127.0.0.1>;tag=1', '<sip:4930123456;rn=+49301@127.0.0.1>', 427],
+    ['to-uri', '<sip:1@127.0.0.1>;tag=1', '"B" <SIP:Bob@Example.COM>', 799],
+  ];
+  const t = table(Array.from({ length: 1000 }, (_, i) => ({ prob: 1, enabled: true, hashIndex: i + 1 })));
+
+  it.each(cases)('%s of From %s / To %s picks target %i, as Kamailio did', (source, from, to, expected) => {
+    const r = parseSipRequest(`INVITE sip:4930123@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-1\r\nFrom: ${from}\r\nTo: ${to}\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n`);
+    if (!r.ok) throw new Error(r.error);
+    expect(crSelectByHash(t, crHash(source, r.request)) + 1).toBe(expected);
   });
 });
 
