@@ -31,7 +31,7 @@ export async function loadRepository(root: string, bag: DiagnosticBag): Promise<
   try {
     top = (await readdir(absRoot)).sort();
   } catch (err) {
-    bag.report('DP1007', { file: path.basename(absRoot) || '.', line: 1, col: 1 }, `cannot read the route repository: ${(err as Error).message}`);
+    bag.report('DP1007', { file: '.', line: 1, col: 1 }, `cannot read the route repository: ${(err as Error).message}`);
     return { root: absRoot, documents, dataFiles };
   }
 
