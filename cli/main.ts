@@ -3,6 +3,7 @@ import { runCheck } from './commands/check.js';
 import { runBuild } from './commands/build.js';
 import { runInspect } from './commands/inspect.js';
 import { runLookup } from './commands/lookup.js';
+import { runServe } from './commands/serve.js';
 
 const USAGE = `usage: dialplane <command> [options]
 
@@ -13,6 +14,8 @@ commands:
                    --serial N   --revision R   --as-of TIME   --json
   inspect <file.dpa>        header and sections of an artefact   --json
   lookup --artefact <f> --customer <id> --number <digits>   the compiled answer for one call   --json
+  serve --artefact <f.dpa>  SIP redirect + HTTP/WebSocket API, hot reload
+                   --sip 127.0.0.1:5060   --http 127.0.0.1:8080   --admin 127.0.0.1:8081 (needs --admin-token)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'lookup':
       return runLookup(rest);
+    case 'serve':
+      return runServe(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,161 @@
+// `dialplane serve`: the runtime node. Loads the artefact (refusing to start without a valid one),
+// answers SIP INVITEs with redirects, serves the HTTP/WebSocket API and, when a token is set, the
+// admin API on its own (loopback) listener; reloads the artefact when the file changes.
+// SIGTERM / SIGINT: stop accepting, finish what is in flight, exit 0.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import pino from 'pino';
+import { ArtefactHolder } from '../../runtime/server/artefact-holder.js';
+import { defaultDeciderFactory } from '../../runtime/server/engine.js';
+import { startAdminServer, startHttpServer, type Listener, type ServeState } from '../../runtime/server/http.js';
+import { Metrics } from '../../runtime/server/metrics.js';
+import { sipDecide } from '../../runtime/server/sip-adapter.js';
+import { SipServer } from '../../runtime/sip/server.js';
+
+const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
+  --artefact <file>      artefact to serve and watch                 (DIALPLANE_ARTEFACT)
+  --sip <host:port|off>  SIP redirect server, UDP (default 127.0.0.1:5060)   (DIALPLANE_SIP)
+  --sip-tcp              also listen on TCP                           (DIALPLANE_SIP_TCP=1)
+  --http <host:port|off> HTTP/WebSocket API (default 127.0.0.1:8080)  (DIALPLANE_HTTP)
+  --admin <host:port|off> admin API (default 127.0.0.1:8081; needs a token)  (DIALPLANE_ADMIN)
+  --admin-token <t>      bearer token of the admin API               (DIALPLANE_ADMIN_TOKEN)
+  --poll-ms <n>          periodic stat of the artefact file, 0 = off (default 2000)  (DIALPLANE_POLL_MS)
+  --max-artefact-bytes <n>  refuse larger files before reading (default 536870912)
+  --log-level <level>    pino level (default info)                    (DIALPLANE_LOG_LEVEL)
+  --hints                print ready-to-paste curl and sipp lines once serving
+`;
+
+interface Address { host: string; port: number }
+
+function parseAddress(text: string, what: string): Address | undefined {
+  if (text === 'off' || text === '') return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text) ?? /^(\d{1,5})$/.exec(text);
+  if (!m) throw new Error(`--${what} must be host:port, a port, or off (got "${text}")`);
+  const port = Number(m[3] ?? m[1]);
+  if (port > 65535) throw new Error(`--${what}: port ${port} is out of range`);
+  return { host: m[3] ? (m[1] ?? m[2]!) : '127.0.0.1', port };
+}
+
+function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        artefact: { type: 'string' }, sip: { type: 'string' }, 'sip-tcp': { type: 'boolean' }, http: { type: 'string' },
+        admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
+        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, hints: { type: 'boolean' },
+        'shutdown-timeout-ms': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`dialplane serve: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const str = (k: string, e: string, d?: string) => (values[k] as string | undefined) ?? env(e) ?? d;
+  const artefactPath = str('artefact', 'DIALPLANE_ARTEFACT');
+  if (!artefactPath) {
+    process.stderr.write(`dialplane serve: --artefact is required\n${USAGE}`);
+    return 2;
+  }
+  let sipAddr: Address | undefined, httpAddr: Address | undefined, adminAddr: Address | undefined;
+  const adminGiven = values.admin !== undefined || env('DIALPLANE_ADMIN') !== undefined;
+  try {
+    sipAddr = parseAddress(str('sip', 'DIALPLANE_SIP', '127.0.0.1:5060')!, 'sip');
+    httpAddr = parseAddress(str('http', 'DIALPLANE_HTTP', '127.0.0.1:8080')!, 'http');
+    adminAddr = parseAddress(str('admin', 'DIALPLANE_ADMIN', '127.0.0.1:8081')!, 'admin');
+  } catch (e) {
+    process.stderr.write(`dialplane serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const token = str('admin-token', 'DIALPLANE_ADMIN_TOKEN');
+  const pollMs = Number(str('poll-ms', 'DIALPLANE_POLL_MS', '2000'));
+  const maxBytes = Number(str('max-artefact-bytes', 'DIALPLANE_MAX_ARTEFACT_BYTES', String(512 * 1024 * 1024)));
+  const shutdownMs = Number(str('shutdown-timeout-ms', 'DIALPLANE_SHUTDOWN_TIMEOUT_MS', '10000'));
+  const tcp = values['sip-tcp'] === true || env('DIALPLANE_SIP_TCP') === '1';
+  if (adminAddr && !token && adminGiven) {
+    process.stderr.write('dialplane serve: the admin listener needs a token: set DIALPLANE_ADMIN_TOKEN or --admin-token (or --admin off)\n');
+    return 2;
+  }
+
+  const log = pino({ name: 'dialplane', level: str('log-level', 'DIALPLANE_LOG_LEVEL', 'info')! }, pino.destination({ fd: 2, sync: true }));
+  const metrics = new Metrics();
+  const state: ServeState = { draining: false };
+  const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: defaultDeciderFactory, metrics, log, maxBytes, pollMs });
+  const first = await holder.reload('start');
+  if (!first.ok) {
+    log.fatal({ path: artefactPath, code: first.code, err: first.error }, 'no valid artefact to serve');
+    return 1;
+  }
+  holder.watch();
+
+  const listeners: Listener[] = [];
+  let sip: SipServer | undefined;
+  try {
+    if (httpAddr) listeners.push(await startHttpServer({ holder, metrics, state, host: httpAddr.host, port: httpAddr.port, log }));
+    if (adminAddr && token) listeners.push(await startAdminServer({ holder, metrics, state, host: adminAddr.host, port: adminAddr.port, token, log }));
+    else if (adminAddr) log.warn({}, 'admin listener not started: no token (set DIALPLANE_ADMIN_TOKEN or --admin-token)');
+    if (sipAddr) {
+      sip = await SipServer.start({
+        decide: sipDecide(holder, metrics, (e) => log.error({ err: String(e) }, 'decision failed')),
+        host: sipAddr.host, port: sipAddr.port, tcp,
+        onError: (e, where) => log.error({ err: String(e), where }, 'sip error'),
+      });
+      const s = sip.stats;
+      metrics.addSource(() => {
+        let out = '# HELP dialplane_sip_messages_total SIP messages by kind.\n# TYPE dialplane_sip_messages_total counter\n';
+        for (const k of Object.keys(s) as (keyof typeof s)[]) out += `dialplane_sip_messages_total{kind="${k}"} ${s[k]}\n`;
+        return out;
+      });
+    }
+  } catch (e) {
+    log.fatal({ err: String(e) }, 'cannot start listening');
+    for (const l of listeners) l.stopListening();
+    await sip?.close();
+    return 1;
+  }
+  const httpPort = httpAddr ? listeners[0]!.port : undefined;
+  const sipPort = sip?.udpInfo().port;
+  const adminPort = adminAddr && token ? listeners[httpAddr ? 1 : 0]!.port : undefined;
+  log.info({ serial: first.active.serial, http: httpAddr && `${httpAddr.host}:${httpPort}`, admin: adminPort && `${adminAddr!.host}:${adminPort}`, sip: sipAddr && `${sipAddr.host}:${sipPort}${tcp ? ' (udp+tcp)' : ' (udp)'}` }, 'serving');
+  if (values.hints) {
+    const lines = ['', `dialplane is serving artefact serial ${first.active.serial} (${artefactPath}). Try:`];
+    if (httpPort !== undefined) lines.push(`  curl -s 'http://${hostForUrl(httpAddr!.host)}:${httpPort}/v1/route?src=127.0.0.1&to=447400123456&callid=demo-1'`);
+    if (sipPort !== undefined) lines.push(`  sipp -sf docs/sipp-uac-302.xml -s 447400123456 -i 127.0.0.1 -m 10 -r 10 ${hostForUrl(sipAddr!.host)}:${sipPort}`);
+    if (httpPort !== undefined) lines.push(`  curl -s http://${hostForUrl(httpAddr!.host)}:${httpPort}/metrics`);
+    lines.push('Ctrl-C stops it.', '');
+    process.stdout.write(lines.join('\n'));
+  }
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      state.draining = true;
+      log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+      holder.stop();
+      for (const l of listeners) l.stopListening();
+      await sip?.close();
+      const until = Date.now() + shutdownMs;
+      while (listeners.some((l) => l.inFlight() > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const left = listeners.reduce((n, l) => n + l.inFlight(), 0);
+      for (const l of listeners) l.closeSockets();
+      log.info({ unfinished: left }, 'stopped');
+      done(0);
+      // Idle keep-alive connections hold the uWS loop open; nothing is in flight any more.
+      setImmediate(() => process.exit(left === 0 ? 0 : 1));
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}
+
+function hostForUrl(h: string): string {
+  return h.includes(':') ? `[${h}]` : h;
+}

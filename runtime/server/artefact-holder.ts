@@ -1,0 +1,214 @@
+// The one reference the serving side reads: `holder.active`. A reload builds everything a new
+// artefact needs before anyone can see it, then replaces that reference in one assignment:
+//
+//   stat (size limit before reading) → stream-read while hashing (the event loop keeps serving
+//   between chunks) → compare with the header's content hash → decode and validate every record
+//   (decodeArtefact, verifyHash off: the hash was just checked) → build the decider → re-apply
+//   the operator's gateway overrides → `this.active = next`.
+//
+// A request reads `holder.active` once and keeps that object for its whole life, so a request in
+// flight finishes on the artefact it started with; the old one is freed by GC when the last such
+// request is done (Kamailio's reload_route_data frees the old tree when no reader holds it; here
+// the GC counts the readers). Anything wrong — unreadable, too large, bad hash, bad record, the
+// decider throwing — is a refusal: counted, logged, and the last good artefact keeps serving.
+//
+// Triggers: fs.watch on the file's directory (build tools replace files by rename, which a watch
+// on the file itself would lose), a periodic stat as fallback (network file systems, missed
+// events), and `reload()` from the admin API. Reloads never overlap: a trigger during a reload
+// queues exactly one more.
+import { createHash } from 'node:crypto';
+import { createReadStream, watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ArtefactError, decodeArtefact } from '../artefact/decode.js';
+import * as F from '../artefact/format.js';
+import type { Decider, DeciderFactory } from './decider.js';
+import type { Metrics } from './metrics.js';
+
+export interface ActiveArtefact {
+  readonly decider: Decider;
+  readonly serial: number;
+  readonly revision: string;
+  readonly contentHash: string;
+  readonly bytes: number;
+  readonly loadedAt: Date;
+  readonly source: string;
+}
+
+export interface HolderLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ArtefactHolderOptions {
+  path: string;
+  factory: DeciderFactory;
+  metrics?: Metrics;
+  log?: HolderLog;
+  /** Files larger than this are refused before reading (default 512 MiB). */
+  maxBytes?: number;
+  /** Stat fallback period, ms (default 2000; 0 = none). */
+  pollMs?: number;
+  /** Delay after a watch event before reloading, so a writer can finish (default 50 ms). */
+  debounceMs?: number;
+}
+
+export type ReloadResult =
+  | { ok: true; changed: boolean; active: ActiveArtefact }
+  | { ok: false; error: string; code: string };
+
+const silent: HolderLog = { info() {}, warn() {}, error() {} };
+
+export class ArtefactHolder {
+  /** The active artefact: THE reference a request reads once. Undefined until the first success. */
+  active: ActiveArtefact | undefined;
+  private readonly log: HolderLog;
+  private readonly maxBytes: number;
+  /** Gateway overrides by the operator ("carrier\ngateway" → enabled), re-applied after each swap. */
+  private readonly overrides = new Map<string, boolean>();
+  private running: Promise<ReloadResult> | undefined;
+  private queued: Promise<ReloadResult> | undefined;
+  private watcher: FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  /** Identity of the last file examined (refused or accepted), so a poll does not retry a bad file forever. */
+  private seen = '';
+
+  constructor(private readonly opts: ArtefactHolderOptions) {
+    this.log = opts.log ?? silent;
+    this.maxBytes = Math.min(opts.maxBytes ?? 512 * 1024 * 1024, F.LIMITS.maxFileBytes);
+  }
+
+  /** Loads the file now; concurrent calls share one run, and a call during a run queues one more. */
+  reload(trigger = 'manual'): Promise<ReloadResult> {
+    if (!this.running) {
+      this.running = this.load(trigger).finally(() => { this.running = undefined; });
+      return this.running;
+    }
+    if (!this.queued) {
+      this.queued = this.running.then(() => {
+        this.queued = undefined;
+        return this.reload(trigger);
+      });
+    }
+    return this.queued;
+  }
+
+  /** Starts the file watch and the stat fallback. */
+  watch(): void {
+    const name = basename(this.opts.path);
+    try {
+      this.watcher = watch(dirname(this.opts.path), { persistent: false }, (_event, file) => {
+        if (file !== null && file !== name) return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => { void this.checkChanged('watch'); }, this.opts.debounceMs ?? 50);
+      });
+      this.watcher.on('error', (e) => this.log.warn({ err: String(e) }, 'artefact watch failed; the periodic stat still runs'));
+    } catch (e) {
+      this.log.warn({ err: String(e) }, 'artefact watch unavailable; using the periodic stat only');
+    }
+    const every = this.opts.pollMs ?? 2000;
+    if (every > 0) {
+      this.poller = setInterval(() => { void this.checkChanged('poll'); }, every);
+      this.poller.unref();
+    }
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    clearInterval(this.poller);
+    clearTimeout(this.debounce);
+  }
+
+  /** Sets a gateway's state on the active decider and remembers it for later artefacts. */
+  setGatewayEnabled(carrier: string, gateway: string, enabled: boolean): boolean {
+    const a = this.active;
+    if (!a || !a.decider.setGatewayEnabled(carrier, gateway, enabled)) return false;
+    this.overrides.set(carrier + '\n' + gateway, enabled);
+    return true;
+  }
+
+  private async checkChanged(trigger: string): Promise<void> {
+    try {
+      const s = await stat(this.opts.path);
+      if (identity(s) === this.seen) return;
+    } catch {
+      return; // gone for now (mid-rename); the next event or poll sees the new file
+    }
+    await this.reload(trigger);
+  }
+
+  private async load(trigger: string): Promise<ReloadResult> {
+    const path = this.opts.path;
+    const t0 = performance.now();
+    let fileId = '';
+    try {
+      const s = await stat(path);
+      fileId = identity(s);
+      if (!s.isFile()) throw new ArtefactError('bad-header', `${path} is not a regular file`);
+      if (s.size > this.maxBytes) throw new ArtefactError('too-large', `artefact of ${s.size} bytes exceeds the limit of ${this.maxBytes}`);
+      const bytes = await readHashed(path, s.size, this.maxBytes);
+      const artefact = decodeArtefact(bytes, { verifyHash: false, maxBytes: this.maxBytes });
+      if (artefact.contentHash !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
+      this.seen = fileId;
+      const prev = this.active;
+      if (prev && prev.contentHash === artefact.contentHash && prev.serial === artefact.serial) {
+        return { ok: true, changed: false, active: prev };
+      }
+      const decider = this.opts.factory(artefact);
+      for (const [key, on] of this.overrides) {
+        const [carrier, gateway] = key.split('\n') as [string, string];
+        decider.setGatewayEnabled(carrier, gateway, on);
+      }
+      const next: ActiveArtefact = {
+        decider, serial: artefact.serial, revision: artefact.revision, contentHash: artefact.contentHash,
+        bytes: bytes.length, loadedAt: new Date(), source: path,
+      };
+      this.active = next; // the swap
+      const m = this.opts.metrics;
+      if (m) { m.swaps++; m.serial = next.serial; m.loadedAtMs = next.loadedAt.getTime(); }
+      this.log.info({ trigger, serial: next.serial, previousSerial: prev?.serial, revision: next.revision, bytes: next.bytes, ms: Math.round(performance.now() - t0) }, 'artefact activated');
+      return { ok: true, changed: true, active: next };
+    } catch (e) {
+      if (fileId) this.seen = fileId;
+      const code = e instanceof ArtefactError ? e.code : (e as NodeJS.ErrnoException).code ?? 'error';
+      const error = e instanceof Error ? e.message : String(e);
+      if (this.opts.metrics) this.opts.metrics.refusals++;
+      this.log.error({ trigger, path, code, err: error, servingSerial: this.active?.serial }, 'artefact refused; the last good one keeps serving');
+      return { ok: false, error, code };
+    }
+  }
+}
+
+function identity(s: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+/**
+ * Reads a file in chunks into one 8-byte-aligned buffer, hashing it on the way as the artefact's
+ * content hash is defined (SHA-256 of the file with the 32 hash bytes taken as zeros), so the
+ * event loop serves between chunks instead of stalling for one whole-file hash.
+ */
+async function readHashed(path: string, expected: number, max: number): Promise<Uint8Array & { hash: string }> {
+  const out = new Uint8Array(expected);
+  const h = createHash('sha256');
+  const lo = F.H.contentHash;
+  const hi = lo + 32;
+  let at = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (at + chunk.length > Math.min(expected, max)) throw new ArtefactError('too-large', 'artefact grew while it was read');
+    out.set(chunk, at);
+    const end = at + chunk.length;
+    if (end <= lo || at >= hi) h.update(chunk);
+    else {
+      if (at < lo) h.update(chunk.subarray(0, lo - at));
+      h.update(new Uint8Array(Math.min(hi, end) - Math.max(lo, at)));
+      if (end > hi) h.update(chunk.subarray(hi - at));
+    }
+    at = end;
+    if (at < expected) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (at !== expected) throw new ArtefactError('truncated', `artefact changed while it was read (${at} of ${expected} bytes)`);
+  return Object.assign(out, { hash: h.digest('hex') });
+}
