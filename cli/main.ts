@@ -3,6 +3,8 @@ import { runCheck } from './commands/check.js';
 import { runBuild } from './commands/build.js';
 import { runInspect } from './commands/inspect.js';
 import { runLookup } from './commands/lookup.js';
+import { runExplain } from './commands/explain.js';
+import { runTest } from './commands/test.js';
 import { runServe } from './commands/serve.js';
 
 const USAGE = `usage: dialplane <command> [options]
@@ -14,6 +16,10 @@ commands:
                    --serial N   --revision R   --as-of TIME   --json
   inspect <file.dpa>        header and sections of an artefact   --json
   lookup --artefact <f> --customer <id> --number <digits>   the compiled answer for one call   --json
+  explain --artefact <f> --to <number> (--src <ip> | --user <name>)   the decision and its trace
+                   --from <cli>   --call-id <id>   --at <time>   --json
+  test [dir]       run the route tests of <dir>/tests/*.yaml (default: routes)
+                   --format human|junit|json   --filter <text>   --as-of <time>
   serve --artefact <f.dpa>  SIP redirect + HTTP/WebSocket API, hot reload
                    --sip 127.0.0.1:5060   --http 127.0.0.1:8080   --admin 127.0.0.1:8081 (needs --admin-token)
 `;
@@ -29,6 +35,13 @@ export async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'lookup':
       return runLookup(rest);
+    case 'keygen': return (await import('./commands/keygen.js')).runKeygen(rest);
+    case 'sign': return (await import('./commands/sign.js')).runSign(rest);
+    case 'verify': return (await import('./commands/verify.js')).runVerify(rest);
+    case 'explain':
+      return runExplain(rest);
+    case 'test':
+      return runTest(rest);
     case 'serve':
       return runServe(rest);
     case undefined:

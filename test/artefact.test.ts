@@ -43,7 +43,7 @@ describe('artefact header', () => {
     expect(a.serial).toBe(42);
     expect(a.revision).toBe('deadbeef');
     expect(a.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.sections.map((s) => s.name)).toEqual(Object.keys(F.SECTION));
+    expect(a.sections.map((s) => s.name)).toEqual([...Object.keys(F.SECTION), ...Object.keys(F.OPTIONAL_SECTION)]);
   });
 
   it('answers a compiled lookup with tech prefix, route choice and candidates', () => {

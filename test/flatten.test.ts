@@ -130,10 +130,10 @@ describe('static filters per ingress route', () => {
     expect(build({ lock: ['a'], exclude: ['a'] }).reject).toBe('noRoutesLock');
   });
 
-  it('drops carriers above the provider capped rate and carriers with a connection fee when asked', () => {
+  it('drops carriers above the provider capped rate and carriers with a connection fee when asked; none left is a profit-assurance refusal', () => {
     expect(build({ providerCappedRate: 10_000 }).candidates.map((c) => c.deck)).toEqual(['a']);
     expect(build({ blockConnectCost: true }).candidates.map((c) => c.deck)).toEqual(['a']);
-    expect(build({ providerCappedRate: 10_000, blockConnectCost: true, lock: ['b'] }).reject).toBe('rateCapped');
+    expect(build({ providerCappedRate: 10_000, blockConnectCost: true, lock: ['b'] }).reject).toBe('noRoutesProfitAssurance');
   });
 
   it('rejects when the sell rate is above the capped rate', () => {

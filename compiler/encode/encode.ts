@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FlatNetwork, FlatTable } from '../flatten/flatten.js';
 import { ipv4Bytes, ipv6Bytes } from '../net.js';
 import { TupleInterner } from '../flatten/intern.js';
+import { regexLiterals } from '../dial.js';
 import * as F from '../../runtime/artefact/format.js';
 
 export interface EncodeOptions {
@@ -218,6 +219,29 @@ class Encoder {
     }
     this.put('customers', customers, customerIds.length);
     this.put('routes', routes, routeCount);
+    // 1.1: the literal digits of each dial regex, for dial specificity at run time.
+    const routeDial = new Words();
+    for (const id of customerIds) {
+      for (const r of repo.customers.get(id)!.routes) {
+        const literals: string[] = [];
+        const owners: number[] = [];
+        r.dial.regex.forEach((x, k) => {
+          for (const lit of regexLiterals(x.source)) { literals.push(lit); owners.push(k); }
+        });
+        routeDial.push(this.strList(literals), this.list(owners));
+      }
+    }
+    this.put('routeDial', routeDial, routeCount);
+    // 1.1: the network record — targets per decision, default max duration, the rejection table.
+    const net = repo.network;
+    const network = new Words();
+    network.push(this.str(net.name), this.str(net.currency), this.str(net.timezone), net.maxTargets, net.maxDurationSeconds);
+    for (const key of F.REASON_KEYS) {
+      const r = net.reasons?.[key];
+      const [code, reason] = r ? [r.code, r.reason] : F.DEFAULT_REASONS[key];
+      network.push(code, this.str(reason));
+    }
+    this.put('network', network, 1);
     // Most specific first: a linear scan's first hit is the longest matching CIDR.
     const byCidr = (len: number) => (a: number[], b: number[]) => {
       if (a[len] !== b[len]) return b[len]! - a[len]!;
@@ -317,7 +341,7 @@ class Encoder {
     this.putStrings();
     const bytes = this.assemble(serial, revision);
     const sections: SectionStat[] = [...this.sections].map(([name, s]) => ({ name, bytes: s.data.length, count: s.count }))
-      .sort((a, b) => F.SECTION[a.name] - F.SECTION[b.name]);
+      .sort((a, b) => F.SECTION_ID[a.name] - F.SECTION_ID[b.name]);
     const stringBytes = this.sections.get('strings')!.data.length;
     return {
       bytes,
@@ -483,7 +507,7 @@ class Encoder {
   }
 
   private assemble(serial: number, revision: string): Uint8Array {
-    const list = [...this.sections].map(([name, s]) => ({ id: F.SECTION[name], ...s })).sort((a, b) => a.id - b.id);
+    const list = [...this.sections].map(([name, s]) => ({ id: F.SECTION_ID[name], ...s })).sort((a, b) => a.id - b.id);
     let at = F.HEADER_BYTES + list.length * F.SECTION_ENTRY_BYTES;
     const placed = list.map((s) => {
       at = align(at);

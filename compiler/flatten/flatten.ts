@@ -457,7 +457,8 @@ class Flattener {
    * 2. cappedRate — the sell rate is above the cap: reject (rateCapped).
    * 3. lock / exclude — drop parents not allowed; none left: reject (noRoutesLock).
    * 4. providerCappedRate (cost rate above the cap) and blockConnectCost (cost connection fee
-   *    above 0) — drop; none left: reject (rateCapped).
+   *    above 0) — drop; none left: reject (REJECT.providerCap, answered as the network's
+   *    noRoutesProfitAssurance: the route's price guard left no carrier).
    * 5. profitAssurance — drop candidates that lose money on some call length (see profit.ts);
    *    none left: reject (noRoutesProfitAssurance).
    */

@@ -9,7 +9,7 @@
 
 export const MAGIC = Uint8Array.of(0x89, 0x44, 0x50, 0x41, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89DPA\r\n\x1a\n"
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 export const HEADER_BYTES = 160;
 export const SECTION_ENTRY_BYTES = 16;
 /** Sections start at multiples of 8 bytes; the gap is zero padding. */
@@ -68,10 +68,20 @@ export const SECTION = {
   schedules: 19,
   numberLists: 20,
 } as const;
-export type SectionName = keyof typeof SECTION;
+/**
+ * Sections added in minor versions (1.1): a reader knows them but does not require them, so a 1.0
+ * artefact still loads (the runtime then uses the defaults documented beside each layout).
+ */
+export const OPTIONAL_SECTION = {
+  network: 21,
+  routeDial: 22,
+} as const;
+export type SectionName = keyof typeof SECTION | keyof typeof OPTIONAL_SECTION;
 export const SECTION_NAMES: Record<number, SectionName> = Object.fromEntries(
-  Object.entries(SECTION).map(([k, v]) => [v, k as SectionName]),
+  [...Object.entries(SECTION), ...Object.entries(OPTIONAL_SECTION)].map(([k, v]) => [v, k as SectionName]),
 ) as Record<number, SectionName>;
+/** Section id by name, required and optional. */
+export const SECTION_ID: Record<SectionName, number> = { ...SECTION, ...OPTIONAL_SECTION };
 
 /**
  * What a u32 word of a record means:
@@ -156,6 +166,55 @@ export const SCHEDULE = layout([
 
 export const NUMBER_LIST = layout([['id', 'str'], ['numbers', 'list:str']] as const);
 
+/**
+ * The rejection table's keys, in the order the NETWORK record stores them (code, reason phrase
+ * per key). A decision names its rejection by key; the network says the SIP code and phrase.
+ */
+export const REASON_KEYS = [
+  'ipNotAuthorised', 'unknownUser', 'noIngressRoute', 'blockedByDialplan', 'noRoutesPre', 'noRoutesLock',
+  'noRoutesProfitAssurance', 'rateCapped', 'dncBlocked', 'destinationTypeBlocked', 'cliRejected',
+  'addressIncomplete', 'maxCps', 'maxChannels', 'noGateway',
+] as const;
+export type ReasonKey = (typeof REASON_KEYS)[number];
+/** What a runtime answers when an artefact has no NETWORK section (format 1.0): DESIGN.md's table. */
+export const DEFAULT_REASONS: Readonly<Record<ReasonKey, readonly [code: number, reason: string]>> = {
+  ipNotAuthorised: [403, 'IP Not Authorised'],
+  unknownUser: [503, 'Unknown User'],
+  noIngressRoute: [580, 'No Route Available'],
+  blockedByDialplan: [503, 'Blocked by Dialplan'],
+  noRoutesPre: [503, 'No Routes Available (Pre)'],
+  noRoutesLock: [503, 'No Routes Available (Lock)'],
+  noRoutesProfitAssurance: [503, 'No Routes Available (Profit Assurance)'],
+  rateCapped: [503, 'Rate Capped'],
+  dncBlocked: [503, 'DNC Blocked'],
+  destinationTypeBlocked: [503, 'Destination Type Blocked'],
+  cliRejected: [403, 'CLI Not Allowed'],
+  addressIncomplete: [484, 'Address Incomplete'],
+  maxCps: [503, 'Server at max cps'],
+  maxChannels: [503, 'Server at max channels'],
+  noGateway: [503, 'No Routes Available (U)'],
+};
+
+/**
+ * NETWORK (optional section 21, format 1.1): exactly one record. name, currency, timezone,
+ * maxTargets (targets a decision returns at most), maxDuration (network default, seconds), then per
+ * REASON_KEYS entry its SIP code and reason phrase. Without the section: maxTargets 5 and
+ * DEFAULT_REASONS.
+ */
+export const NETWORK = layout([
+  ['name', 'str'], ['currency', 'str'], ['timezone', 'str'], ['maxTargets', 'u32'], ['maxDuration', 'u32'],
+  ...REASON_KEYS.flatMap((k) => [[`${k}Code`, 'u32'], [`${k}Reason`, 'str']] as const),
+] as const);
+
+/**
+ * ROUTE_DIAL (optional section 22, format 1.1): one record per route, same order as ROUTES. The
+ * literal digits each dial regex anchors (compiler/dial.ts `regexLiterals`: "^44(1|2)" → 441, 442;
+ * an unanchored regex → ""), so a runtime can rank routes by dial specificity without parsing
+ * regexes: `literals` (strings) and, item for item, `owners` — the index in the route's dialRegex
+ * list the literal belongs to. Without the section a regex claims with specificity 0.
+ */
+export const ROUTE_DIAL = layout([['literals', 'list:str'], ['owners', 'list:u32']] as const);
+
 /** A compiled value: the sell rate and the shape it shares with other prefixes. Interned across
  * tables: equal (sell, shape) pairs are one record, whichever tables and prefixes use it. */
 export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
@@ -189,7 +248,10 @@ export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export const HASH_SOURCES = ['call-id', 'from-uri', 'from-user', 'to-uri', 'to-user'] as const;
 
 /** Why a compiled prefix refuses the call; index = SHAPE.meta reason byte. */
-export const REJECT_REASONS = ['', 'destinationTypeBlocked', 'rateCapped', 'noRoutesLock', 'rateCapped', 'noRoutesProfitAssurance'] as const;
+// Reason 4 (a provider capped rate or block-connect-cost left no carrier) is a profit-assurance
+// refusal in the network's table (schemas/network.schema.json: noRoutesProfitAssurance); 1.0
+// artefacts said rateCapped, which the network reserves for the route's own capped (sell) rate.
+export const REJECT_REASONS = ['', 'destinationTypeBlocked', 'rateCapped', 'noRoutesLock', 'noRoutesProfitAssurance', 'noRoutesProfitAssurance'] as const;
 export const REJECT = {
   none: 0,
   destinationType: 1,

@@ -12,6 +12,9 @@ export interface CallQuery {
   /** Calling number (From / P-Asserted-Identity user). */
   from?: string;
   callId?: string;
+  /** URI inside From / To as written (carrierroute hash sources from-uri / to-uri); the user when absent. */
+  fromUri?: string;
+  toUri?: string;
   /** Time of the call, epoch milliseconds; now when omitted. */
   at?: number;
   /** Collect a trace of why each candidate was kept or dropped (slower; off on the hot path). */

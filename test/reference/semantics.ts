@@ -121,7 +121,9 @@ export function referenceEntry(repo: RouteRepository, route: IngressRoute, numbe
   let kept = cands.filter((x) => (route.lock.length === 0 || route.lock.includes(x.c.deck)) && !route.exclude.includes(x.c.deck));
   if (kept.length === 0) return reject('noRoutesLock');
   kept = kept.filter((x) => (route.providerCappedRate === undefined || x.c.rate <= route.providerCappedRate) && !(route.blockConnectCost && x.c.connectFee > 0));
-  if (kept.length === 0) return reject('rateCapped');
+  // The network schema: a provider capped rate (or block connect cost) leaving no carrier is a
+  // profit-assurance refusal; rateCapped is the route's own capped sell rate.
+  if (kept.length === 0) return reject('noRoutesProfitAssurance');
   if (route.profitAssurance) {
     const s = { rate: sell, connectFee, initial: card.billing.initial, increment: card.billing.increment };
     kept = kept.filter((x) => referenceNeverLoses(s, x.c, route.maxDurationSeconds));
