@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { ArtefactHolder } from '../../runtime/server/artefact-holder.js';
-import { defaultDeciderFactory } from '../../runtime/server/engine.js';
+import { routerDecider } from '../../runtime/server/engine.js';
 import { startAdminServer, startHttpServer, type Listener, type ServeState } from '../../runtime/server/http.js';
 import { Metrics } from '../../runtime/server/metrics.js';
 import { sipDecide } from '../../runtime/server/sip-adapter.js';
@@ -21,6 +21,7 @@ const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
   --admin-token <t>      bearer token of the admin API               (DIALPLANE_ADMIN_TOKEN)
   --poll-ms <n>          periodic stat of the artefact file, 0 = off (default 2000)  (DIALPLANE_POLL_MS)
   --max-artefact-bytes <n>  refuse larger files before reading (default 536870912)
+  --limits on|off        enforce CPS limits (default on; off for load tests)  (DIALPLANE_LIMITS)
   --log-level <level>    pino level (default info)                    (DIALPLANE_LOG_LEVEL)
   --hints                print ready-to-paste curl and sipp lines once serving
 `;
@@ -49,7 +50,7 @@ export async function runServe(argv: string[]): Promise<number> {
       options: {
         artefact: { type: 'string' }, sip: { type: 'string' }, 'sip-tcp': { type: 'boolean' }, http: { type: 'string' },
         admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
-        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, hints: { type: 'boolean' },
+        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, hints: { type: 'boolean' },
         'shutdown-timeout-ms': { type: 'string' },
       },
     }));
@@ -77,6 +78,11 @@ export async function runServe(argv: string[]): Promise<number> {
   const pollMs = Number(str('poll-ms', 'DIALPLANE_POLL_MS', '2000'));
   const maxBytes = Number(str('max-artefact-bytes', 'DIALPLANE_MAX_ARTEFACT_BYTES', String(512 * 1024 * 1024)));
   const shutdownMs = Number(str('shutdown-timeout-ms', 'DIALPLANE_SHUTDOWN_TIMEOUT_MS', '10000'));
+  const limits = str('limits', 'DIALPLANE_LIMITS', 'on');
+  if (limits !== 'on' && limits !== 'off') {
+    process.stderr.write('dialplane serve: --limits must be on or off\n');
+    return 2;
+  }
   const tcp = values['sip-tcp'] === true || env('DIALPLANE_SIP_TCP') === '1';
   if (adminAddr && !token && adminGiven) {
     process.stderr.write('dialplane serve: the admin listener needs a token: set DIALPLANE_ADMIN_TOKEN or --admin-token (or --admin off)\n');
@@ -86,7 +92,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const log = pino({ name: 'dialplane', level: str('log-level', 'DIALPLANE_LOG_LEVEL', 'info')! }, pino.destination({ fd: 2, sync: true }));
   const metrics = new Metrics();
   const state: ServeState = { draining: false };
-  const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: defaultDeciderFactory, metrics, log, maxBytes, pollMs });
+  const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: routerDecider({ limits: limits === 'on' }), metrics, log, maxBytes, pollMs });
   const first = await holder.reload('start');
   if (!first.ok) {
     log.fatal({ path: artefactPath, code: first.code, err: first.error }, 'no valid artefact to serve');
@@ -126,7 +132,7 @@ export async function runServe(argv: string[]): Promise<number> {
   if (values.hints) {
     const lines = ['', `dialplane is serving artefact serial ${first.active.serial} (${artefactPath}). Try:`];
     if (httpPort !== undefined) lines.push(`  curl -s 'http://${hostForUrl(httpAddr!.host)}:${httpPort}/v1/route?src=127.0.0.1&to=447400123456&callid=demo-1'`);
-    if (sipPort !== undefined) lines.push(`  sipp -sf docs/sipp-uac-302.xml -s 447400123456 -i 127.0.0.1 -m 10 -r 10 ${hostForUrl(sipAddr!.host)}:${sipPort}`);
+    if (sipPort !== undefined) lines.push(`  sipp -sf docs/sipp-uac-302.xml -s 447400123456 -i 127.0.0.1 -m 10 -r 5 ${hostForUrl(sipAddr!.host)}:${sipPort}`);
     if (httpPort !== undefined) lines.push(`  curl -s http://${hostForUrl(httpAddr!.host)}:${httpPort}/metrics`);
     lines.push('Ctrl-C stops it.', '');
     process.stdout.write(lines.join('\n'));

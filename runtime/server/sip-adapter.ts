@@ -13,7 +13,7 @@ const FAILED: SipDecision = { status: 500, reason: 'Server Internal Error' };
 
 export function sipDecide(holder: ArtefactHolder, metrics: Metrics, onError: (e: unknown) => void): (req: SipRequest, src: SipSource) => SipDecision {
   // One query object reused per INVITE (the engine reads it synchronously and keeps nothing).
-  const q: CallQuery = { src: '', srcPort: 0, to: '', from: '', callId: '' };
+  const q: CallQuery = { src: '', srcPort: 0, to: '', from: '', callId: '', fromUri: '', toUri: '' };
   return (req, src) => {
     const active = holder.active;
     if (!active) return NOT_READY;
@@ -22,6 +22,8 @@ export function sipDecide(holder: ArtefactHolder, metrics: Metrics, onError: (e:
     q.to = req.ruriUser;
     q.from = req.paiUser !== '' ? req.paiUser : req.fromUser;
     q.callId = req.callId;
+    q.fromUri = req.fromUri;
+    q.toUri = req.toUri;
     const t0 = performance.now();
     let d;
     try {
