@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'lookup':
       return runLookup(rest);
+    case 'diff': return (await import('./commands/diff.js')).runDiff(rest);
     case 'keygen': return (await import('./commands/keygen.js')).runKeygen(rest);
     case 'sign': return (await import('./commands/sign.js')).runSign(rest);
     case 'verify': return (await import('./commands/verify.js')).runVerify(rest);

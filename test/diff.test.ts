@@ -1,0 +1,173 @@
+// `dialplane diff` on the demo network: a copy of routes/ with one carrier deck's rates raised,
+// an added source address, identical sides, a git ref pair, a huge change against the size bound.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { runDiff } from '../cli/commands/diff.js';
+import type { DiffReport } from '../compiler/diff/diff.js';
+import { MAX_CHARS, TRUNCATION_MARKER, renderMarkdown } from '../compiler/diff/markdown.js';
+import { loadSide } from '../compiler/diff/sides.js';
+import { diffArtefacts } from '../compiler/diff/diff.js';
+
+const routes = path.resolve(import.meta.dirname, '../routes');
+const AS_OF = '2026-06-01';
+const SLOW = 240_000;
+
+async function diff(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await runDiff([...args, '--as-of', AS_OF]), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** A copy of routes/ in a temp dir. */
+function copyRoutes(): string {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'dp-diff-')), 'routes');
+  cpSync(routes, dir, { recursive: true });
+  return dir;
+}
+
+/** Multiplies the Rate column of northwind-a-z.csv (4th field) by `factor` on rows `pick` accepts. */
+function raiseNorthwind(dir: string, factor: number, pick: (prefix: string) => boolean = () => true): void {
+  const file = path.join(dir, 'carrier-cards', 'northwind-a-z.csv');
+  const text = readFileSync(file, 'utf8').replace(
+    /^(\d+),("(?:[^"]|"")*"|[^,]*),([^,]*),([0-9.]+),/gm,
+    (all, prefix: string, dest: string, type: string, rate: string) =>
+      pick(prefix) ? `${prefix},${dest},${type},${(Number(rate) * factor).toFixed(6)},` : all,
+  );
+  writeFileSync(file, text);
+}
+
+describe('dialplane diff', () => {
+  let raised: string;
+  let withIp: string;
+  beforeAll(() => {
+    raised = copyRoutes();
+    raiseNorthwind(raised, 1.25);
+    withIp = copyRoutes();
+    const acme = path.join(withIp, 'customers', 'acme-voip.yaml');
+    writeFileSync(acme, readFileSync(acme, 'utf8').replace('    - 203.0.113.10          # disaster-recovery site', '    - 203.0.113.10\n    - 192.0.2.99/32'));
+  });
+
+  it('groups the changes of a deck with raised rates by destination, counts the rises and exits 2', async () => {
+    const { code, out } = await diff([routes, raised]);
+    expect(code).toBe(2);
+    expect(out.startsWith('<!-- dialplane-diff -->')).toBe(true);
+    // One sentence first, then the summary table.
+    const sentence = out.split('\n\n')[1]!;
+    expect(sentence).toMatch(/^\*\*This change raises sell rates on [\d,]+ prefixes/);
+    expect(out).toContain('| Prefixes changed | Added / removed | Sell ↑ | Sell ↓ |');
+    expect(out).toMatch(/<details><summary><b>[^<]+<\/b> · card /);
+    expect(out).toContain('| Destination | Changed |');
+    // Northwind prices North America: its destinations carry the moves.
+    expect(out).toMatch(/\n\| United States - [^|]+ \| [\d,]+ \| 0\/0 \| [1-9][\d,]* \| 0 \| \+/);
+    expect(out).toContain('```mermaid\nxychart-beta');
+    expect(out).not.toContain('Security-relevant access changes');
+    expect(Buffer.byteLength(out)).toBeLessThan(MAX_CHARS);
+  }, SLOW);
+
+  it('prints "no routing change" and exits 0 for identical sides', async () => {
+    const { code, out } = await diff([routes, routes]);
+    expect(code).toBe(0);
+    expect(out).toContain('**No routing change**');
+    expect(out).not.toContain('<details>');
+  }, SLOW);
+
+  it('flags an added auth IP as a security-relevant access change', async () => {
+    const { code, out } = await diff([routes, withIp]);
+    expect(code).toBe(2);
+    expect(out).toContain('#### ⚠️ Security-relevant access changes');
+    expect(out).toContain('- **acme-voip** source address added: `192.0.2.99/32`');
+    const json = JSON.parse((await diff([routes, withIp, '--format', 'json'])).out) as DiffReport;
+    expect(json.config).toEqual([{ scope: 'customer', subject: 'acme-voip', what: 'source address added', to: '192.0.2.99/32', security: true }]);
+    expect(json.summary.securityChanges).toBe(1);
+    expect(json.routes).toEqual([]);
+  }, SLOW);
+
+  it('reports JSON with sides, summary, histogram, config and per-route destination stats', async () => {
+    const { code, out } = await diff([routes, raised, '--format', 'json']);
+    expect(code).toBe(2);
+    const r = JSON.parse(out) as DiffReport;
+    expect(r.format).toBe('dialplane-diff/1');
+    expect(r.changed).toBe(true);
+    expect(r.base).toMatchObject({ kind: 'directory', label: routes });
+    expect(r.summary.up).toBeGreaterThan(0);
+    expect(r.summary.down).toBe(0);
+    expect(r.histogram).toHaveLength(10);
+    expect(r.histogram.reduce((n, h) => n + h.count, 0)).toBe(r.summary.up);
+    const na = r.routes.find((g) => g.routes.includes('acme-voip/north-america'))!;
+    expect(na).toMatchObject({ card: 'wholesale-lcr', status: 'changed', currency: 'USD' });
+    expect(na.total.up).toBeGreaterThan(0);
+    expect(na.total.largestUp).toMatchObject({ prefix: expect.stringMatching(/^1/) });
+    expect(Number(na.total.largestUp!.to)).toBeGreaterThan(Number(na.total.largestUp!.from));
+    // Its dial string reaches only NANP numbers (+1: US, Canada, Puerto Rico…): nothing else shows up for it.
+    expect(na.destinations.length).toBeGreaterThan(0);
+    for (const d of na.destinations) {
+      expect(d.name).not.toMatch(/^(United Kingdom|Germany|France|Nigeria)/);
+      if (d.largestUp) expect(d.largestUp.prefix).toMatch(/^1/);
+    }
+    expect(na.destinations.reduce((n, d) => n + d.up, 0)).toBe(na.total.up);
+  }, SLOW);
+
+  it('diffs two git refs of the routes directory', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'dp-diff-git-'));
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git('init', '-q');
+    cpSync(routes, path.join(repo, 'routes'), { recursive: true });
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    raiseNorthwind(path.join(repo, 'routes'), 0.5, (p) => p.startsWith('1201'));
+    git('commit', '-qam', 'head');
+    const opts = { routes: 'routes', asOf: Date.parse(AS_OF), cwd: repo };
+    const [a, b] = await Promise.all([loadSide('HEAD~1', opts), loadSide('HEAD', opts)]);
+    if (!a.ok || !b.ok) throw new Error(`${a.ok ? '' : a.message} ${b.ok ? '' : b.message}`);
+    expect(a.info.kind).toBe('git');
+    const r = diffArtefacts(a.artefact, b.artefact, a.info, b.info);
+    expect(r.summary.down).toBeGreaterThan(0);
+    expect(r.summary.up).toBe(0);
+    expect(r.routes.every((g) => g.destinations.every((d) => d.name.startsWith('United States')))).toBe(true);
+    expect((await loadSide('no-such-ref', opts)).ok).toBe(false);
+  }, SLOW);
+
+  it('stays under 65,000 characters with a truncation marker on a huge change', async () => {
+    const { out } = await diff([routes, raised, '--format', 'json']);
+    const r = JSON.parse(out) as DiffReport;
+    // Blow the real report up: 400 route groups of 2,000 destinations each.
+    const g = r.routes[0]!;
+    const huge: DiffReport = {
+      ...r,
+      routes: Array.from({ length: 400 }, (_, i) => ({
+        ...g,
+        routes: [`customer-${i}/route-${i}`],
+        destinations: Array.from({ length: 2000 }, (_, k) => ({ ...g.destinations[0]!, name: `Destination ${k} | with "text" <b>` })),
+      })),
+    };
+    const md = renderMarkdown(huge);
+    expect(md.length).toBeLessThan(MAX_CHARS);
+    expect(Buffer.byteLength(md)).toBeLessThan(MAX_CHARS);
+    expect(md).toContain(TRUNCATION_MARKER);
+    expect(md).toMatch(/not shown: .*route sections/);
+    expect(md.startsWith('<!-- dialplane-diff -->')).toBe(true);
+    // Every <details> opened is closed: the comment renders.
+    expect(md.split('<details>').length).toBe(md.split('</details>').length);
+    // Operator text cannot break the table: its pipe is escaped, its HTML shown as text.
+    expect(md).toContain('Destination 0 \\| with "text" &lt;b&gt; |');
+  }, SLOW);
+
+  it('exits 1 and prints the diagnostics of a side that does not check', async () => {
+    const broken = copyRoutes();
+    writeFileSync(path.join(broken, 'customers', 'acme-voip.yaml'), 'id: acme-voip\nauth:\n  ips: ["192.0.2.1"]\nroutes:\n  - id: x\n    card: no-such-card\n');
+    const { code, err } = await diff([routes, broken]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/no-such-card/);
+    expect(err).toContain('dialplane diff: head');
+  }, SLOW);
+});
