@@ -149,6 +149,7 @@ export class ArtefactHolder {
       if (!s.isFile()) throw new ArtefactError('bad-header', `${path} is not a regular file`);
       if (s.size > this.maxBytes) throw new ArtefactError('too-large', `artefact of ${s.size} bytes exceeds the limit of ${this.maxBytes}`);
       const bytes = await readHashed(path, s.size, this.maxBytes);
+      await turn();
       const artefact = decodeArtefact(bytes, { verifyHash: false, maxBytes: this.maxBytes });
       if (artefact.contentHash !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
       this.seen = fileId;
@@ -156,6 +157,9 @@ export class ArtefactHolder {
       if (prev && prev.contentHash === artefact.contentHash && prev.serial === artefact.serial) {
         return { ok: true, changed: false, active: prev };
       }
+      // Decode and build are synchronous (tens of ms for the demo); a turn of the event loop
+      // between them lets requests queued meanwhile be answered, so no single pause adds both.
+      await turn();
       const decider = this.opts.factory(artefact);
       for (const [key, on] of this.overrides) {
         const [carrier, gateway] = key.split('\n') as [string, string];
@@ -180,6 +184,8 @@ export class ArtefactHolder {
     }
   }
 }
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function identity(s: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;

@@ -17,7 +17,7 @@ import uWS from 'uWebSockets.js';
 import type { CallQuery, Decision } from '../engine/decision.js';
 import type { ActiveArtefact, ArtefactHolder, HolderLog } from './artefact-holder.js';
 import type { Channel, Metrics } from './metrics.js';
-import { parseFormat, parseQuery, QueryError, toRtjson, type OutputFormat } from './query.js';
+import { decisionJson, parseFormat, parseQuery, QueryError, splitQueryString, toRtjson, type OutputFormat } from './query.js';
 
 export interface ServeState {
   /** Set by drain and on shutdown: /readyz answers 503 so balancers move traffic away. */
@@ -90,7 +90,7 @@ function decideOn(active: ActiveArtefact, q: CallQuery, metrics: Metrics, channe
 }
 
 function render(d: Decision, format: OutputFormat, serial: number): string {
-  return format === 'rtjson' ? JSON.stringify(toRtjson(d)) : JSON.stringify({ ...d, serial });
+  return format === 'rtjson' ? JSON.stringify(toRtjson(d)) : decisionJson(d, serial);
 }
 
 /** Reads a request body up to `max` bytes; calls done(undefined) when it was too large or aborted. */
@@ -124,8 +124,9 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
   app.get('/v1/route', (res, req) => {
     const active = holder.active;
     try {
-      const q = parseQuery((k) => req.getQuery(k));
-      const format = parseFormat(req.getQuery('format'));
+      const params = splitQueryString(req.getQuery());
+      const q = parseQuery((k) => params[k]);
+      const format = parseFormat(params.format);
       if (!active) return sendError(res, 503, 'no routing artefact is loaded yet');
       send(res, 200, render(decideOn(active, q, metrics, 'http'), format, active.serial));
     } catch (e) {
@@ -219,8 +220,8 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
           reply = JSON.stringify({ id, error: 'no routing artefact is loaded yet' });
         } else {
           const d = decideOn(active, q, metrics, 'ws');
-          const body = format === 'rtjson' ? toRtjson(d) : { ...d, serial: active.serial };
-          reply = JSON.stringify({ id, ...body });
+          const body = format === 'rtjson' ? JSON.stringify(toRtjson(d)) : decisionJson(d, active.serial);
+          reply = '{"id":' + JSON.stringify(id) + ',' + body.slice(1);
         }
       } catch (e) {
         if (e instanceof QueryError) {
