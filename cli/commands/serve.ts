@@ -2,7 +2,9 @@
 // answers SIP INVITEs with redirects, serves the HTTP/WebSocket API and, when a token is set, the
 // admin API on its own (loopback) listener; reloads the artefact when the file changes.
 // SIGTERM / SIGINT: stop accepting, finish what is in flight, exit 0.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parsePublicKey, type PublicKey } from '../../runtime/artefact/signature.js';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { ArtefactHolder } from '../../runtime/server/artefact-holder.js';
@@ -19,6 +21,8 @@ const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
   --http <host:port|off> HTTP/WebSocket API (default 127.0.0.1:8080)  (DIALPLANE_HTTP)
   --admin <host:port|off> admin API (default 127.0.0.1:8081; needs a token)  (DIALPLANE_ADMIN)
   --admin-token <t>      bearer token of the admin API               (DIALPLANE_ADMIN_TOKEN)
+  --public-key <file>    require a minisign signature by this key (dialplane keygen) (DIALPLANE_PUBLIC_KEY)
+  --signature <file>     where the signature is (default <artefact>.minisig)
   --poll-ms <n>          periodic stat of the artefact file, 0 = off (default 2000)  (DIALPLANE_POLL_MS)
   --max-artefact-bytes <n>  refuse larger files before reading (default 536870912)
   --limits on|off        enforce CPS limits (default on; off for load tests)  (DIALPLANE_LIMITS)
@@ -50,7 +54,7 @@ export async function runServe(argv: string[]): Promise<number> {
       options: {
         artefact: { type: 'string' }, sip: { type: 'string' }, 'sip-tcp': { type: 'boolean' }, http: { type: 'string' },
         admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
-        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, hints: { type: 'boolean' },
+        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, 'public-key': { type: 'string' }, signature: { type: 'string' }, hints: { type: 'boolean' },
         'shutdown-timeout-ms': { type: 'string' },
       },
     }));
@@ -83,6 +87,17 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stderr.write('dialplane serve: --limits must be on or off\n');
     return 2;
   }
+  let keys: PublicKey[] | undefined;
+  const keyFile = str('public-key', 'DIALPLANE_PUBLIC_KEY');
+  if (keyFile) {
+    try {
+      keys = [parsePublicKey(readFileSync(keyFile, 'utf8'))];
+    } catch (e) {
+      process.stderr.write(`dialplane serve: --public-key ${keyFile}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const sigFile = str('signature', 'DIALPLANE_SIGNATURE');
   const tcp = values['sip-tcp'] === true || env('DIALPLANE_SIP_TCP') === '1';
   if (adminAddr && !token && adminGiven) {
     process.stderr.write('dialplane serve: the admin listener needs a token: set DIALPLANE_ADMIN_TOKEN or --admin-token (or --admin off)\n');
@@ -92,7 +107,8 @@ export async function runServe(argv: string[]): Promise<number> {
   const log = pino({ name: 'dialplane', level: str('log-level', 'DIALPLANE_LOG_LEVEL', 'info')! }, pino.destination({ fd: 2, sync: true }));
   const metrics = new Metrics();
   const state: ServeState = { draining: false };
-  const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: routerDecider({ limits: limits === 'on' }), metrics, log, maxBytes, pollMs });
+  const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: routerDecider({ limits: limits === 'on' }), metrics, log, maxBytes, pollMs,
+    ...(keys ? { signature: { keys, ...(sigFile ? { path: resolve(sigFile) } : {}) } } : {}) });
   const first = await holder.reload('start');
   if (!first.ok) {
     log.fatal({ path: artefactPath, code: first.code, err: first.error }, 'no valid artefact to serve');

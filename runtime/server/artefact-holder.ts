@@ -1,7 +1,8 @@
 // The one reference the serving side reads: `holder.active`. A reload builds everything a new
 // artefact needs before anyone can see it, then replaces that reference in one assignment:
 //
-//   stat (size limit before reading) → stream-read while hashing (the event loop keeps serving
+//   stat (size limit before reading) → signature's trusted comment when keys are configured (size,
+//   rollback, expiry) → stream-read while hashing (the event loop keeps serving
 //   between chunks) → compare with the header's content hash → decode and validate every record
 //   (decodeArtefact, verifyHash off: the hash was just checked) → build the decider → re-apply
 //   the operator's gateway overrides → `this.active = next`.
@@ -18,10 +19,11 @@
 // queues exactly one more.
 import { createHash } from 'node:crypto';
 import { createReadStream, watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ArtefactError, decodeArtefact } from '../artefact/decode.js';
 import * as F from '../artefact/format.js';
+import { SIGNATURE_FILE_MAX_BYTES, verifyArtefactSignature, verifySignatureComment, type PublicKey } from '../artefact/signature.js';
 import type { Decider, DeciderFactory } from './decider.js';
 import type { Metrics } from './metrics.js';
 
@@ -52,6 +54,19 @@ export interface ArtefactHolderOptions {
   pollMs?: number;
   /** Delay after a watch event before reloading, so a writer can finish (default 50 ms). */
   debounceMs?: number;
+  /**
+   * Require a detached minisign signature (`dialplane sign`) by one of these keys: checked before
+   * the artefact is read (trusted comment: size limit, no rollback below the served serial,
+   * expiry), then over the bytes read. Absent: the content hash alone vouches for the bytes.
+   */
+  signature?: { keys: readonly PublicKey[]; path?: string };
+}
+
+/** A refusal from the signature check, with its typed reason as the code. */
+class SignatureRefused extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
 }
 
 export type ReloadResult =
@@ -98,9 +113,10 @@ export class ArtefactHolder {
   /** Starts the file watch and the stat fallback. */
   watch(): void {
     const name = basename(this.opts.path);
+    const sigName = this.opts.signature ? basename(this.sigPath()) : name;
     try {
       this.watcher = watch(dirname(this.opts.path), { persistent: false }, (_event, file) => {
-        if (file !== null && file !== name) return;
+        if (file !== null && file !== name && file !== sigName) return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => { void this.checkChanged('watch'); }, this.opts.debounceMs ?? 50);
       });
@@ -129,10 +145,24 @@ export class ArtefactHolder {
     return true;
   }
 
+  private sigPath(): string {
+    return this.opts.signature?.path ?? this.opts.path + '.minisig';
+  }
+
+  /** What identifies the files of one load: the artefact's stat, and the signature's when required. */
+  private async fileIdentity(): Promise<string> {
+    const a = identity(await stat(this.opts.path));
+    if (!this.opts.signature) return a;
+    try {
+      return a + '|' + identity(await stat(this.sigPath()));
+    } catch {
+      return a + '|none';
+    }
+  }
+
   private async checkChanged(trigger: string): Promise<void> {
     try {
-      const s = await stat(this.opts.path);
-      if (identity(s) === this.seen) return;
+      if ((await this.fileIdentity()) === this.seen) return;
     } catch {
       return; // gone for now (mid-rename); the next event or poll sees the new file
     }
@@ -144,11 +174,27 @@ export class ArtefactHolder {
     const t0 = performance.now();
     let fileId = '';
     try {
+      fileId = await this.fileIdentity();
       const s = await stat(path);
-      fileId = identity(s);
       if (!s.isFile()) throw new ArtefactError('bad-header', `${path} is not a regular file`);
       if (s.size > this.maxBytes) throw new ArtefactError('too-large', `artefact of ${s.size} bytes exceeds the limit of ${this.maxBytes}`);
+      const sig = this.opts.signature;
+      let sigText = '';
+      const verifyOptions = { now: Date.now(), maxBytes: this.maxBytes, ...(this.active ? { minSerial: this.active.serial } : {}) };
+      if (sig) {
+        const sp = this.sigPath();
+        const ss = await stat(sp).catch(() => undefined);
+        if (!ss) throw new SignatureRefused('missing-signature', `no signature ${sp} beside the artefact`);
+        if (ss.size > SIGNATURE_FILE_MAX_BYTES) throw new SignatureRefused('malformed-signature', `signature file of ${ss.size} bytes is over ${SIGNATURE_FILE_MAX_BYTES}`);
+        sigText = await readFile(sp, 'utf8');
+        const pre = verifySignatureComment(sigText, sig.keys, verifyOptions);
+        if (!pre.ok) throw new SignatureRefused(pre.reason, pre.message);
+      }
       const bytes = await readHashed(path, s.size, this.maxBytes);
+      if (sig) {
+        const v = verifyArtefactSignature(bytes, sigText, sig.keys, verifyOptions);
+        if (!v.ok) throw new SignatureRefused(v.reason, v.message);
+      }
       await turn();
       const artefact = decodeArtefact(bytes, { verifyHash: false, maxBytes: this.maxBytes });
       if (artefact.contentHash !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
@@ -176,7 +222,7 @@ export class ArtefactHolder {
       return { ok: true, changed: true, active: next };
     } catch (e) {
       if (fileId) this.seen = fileId;
-      const code = e instanceof ArtefactError ? e.code : (e as NodeJS.ErrnoException).code ?? 'error';
+      const code = e instanceof ArtefactError || e instanceof SignatureRefused ? e.code : (e as NodeJS.ErrnoException).code ?? 'error';
       const error = e instanceof Error ? e.message : String(e);
       if (this.opts.metrics) this.opts.metrics.refusals++;
       this.log.error({ trigger, path, code, err: error, servingSerial: this.active?.serial }, 'artefact refused; the last good one keeps serving');
