@@ -147,3 +147,316 @@ function order<T extends { parent: number; c: RefCandidate }>(card: CustomerCard
   } else out.sort(lcr);
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// referenceDecide: a whole call, decided straight from the RouteRepository — every CIDR compared
+// as a BigInt, every dial entry and schedule window checked one by one, the card entry from
+// referenceEntry above. Slow and plain; test/conformance holds the runtime Router to it.
+// Gateway selection reuses runtime/engine/gateway-hash.ts, which is verified against Kamailio.
+
+import { regexLiterals } from '../../compiler/dial.js';
+import { ipv4Bytes, ipv6Bytes } from '../../compiler/net.js';
+import { buildCrTable, crHash, crSelectByHash, crSelectRandom, type CrTarget } from '../../runtime/engine/gateway-hash.js';
+import { DEFAULT_REASONS, REASON_KEYS, LIMITS, type ReasonKey } from '../../runtime/artefact/format.js';
+import type { CallQuery, Decision, DecisionTarget, DroppedCandidate } from '../../runtime/engine/decision.js';
+import type { Customer, Schedule } from '../../compiler/model/model.js';
+
+export interface ReferenceState {
+  /** [0, 1) numbers, consumed in the documented order (strategy first, then weighted gateways). */
+  random: () => number;
+  /** `${carrier}/${gateway}` disabled by an admin at run time. */
+  disabled: Set<string>;
+  /** Monotonic time (ms) of the call, for CPS. */
+  now: number;
+  /** Token buckets by `${kind}/${id}`: tokens and the time they were counted. */
+  buckets: Map<string, { tokens: number; at: number }>;
+  /** Round-robin counters by (card, filter) — one per distinct compiled table. */
+  rr: Map<string, number>;
+  limits: boolean;
+}
+
+export function newReferenceState(random: () => number, limits = true): ReferenceState {
+  return { random, disabled: new Set(), now: 0, buckets: new Map(), rr: new Map(), limits };
+}
+
+function reasonOf(repo: RouteRepository, key: ReasonKey): { code: number; reason: string } {
+  const r = repo.network.reasons?.[key];
+  return r ? { code: r.code, reason: r.reason } : { code: DEFAULT_REASONS[key][0], reason: DEFAULT_REASONS[key][1] };
+}
+
+function addressBits(addr: string): { bits: number; value: bigint } | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(addr)) {
+    const parts = addr.split('.').map(Number);
+    if (parts.some((p, i) => p > 255 || String(p) !== addr.split('.')[i])) return undefined;
+    return { bits: 32, value: parts.reduce((v, p) => (v << 8n) | BigInt(p), 0n) };
+  }
+  if (!addr.includes(':')) return undefined;
+  try {
+    const b = ipv6Bytes(addr.split('%')[0]!);
+    let v = 0n;
+    for (const x of b) v = (v << 8n) | BigInt(x);
+    if (v >> 32n === 0xffffn) return { bits: 32, value: v & 0xffffffffn }; // IPv4-mapped
+    return { bits: 128, value: v };
+  } catch {
+    return undefined;
+  }
+}
+
+function cidrContains(net: { address: string; family: 4 | 6; prefixLength: number }, ip: { bits: number; value: bigint }): boolean {
+  const bits = net.family === 4 ? 32 : 128;
+  if (bits !== ip.bits) return false;
+  const b = net.family === 4 ? ipv4Bytes(net.address) : ipv6Bytes(net.address);
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  const shift = BigInt(bits - net.prefixLength);
+  return v >> shift === ip.value >> shift;
+}
+
+/** Whether a schedule is open at `ms`, reading the local wall clock of its zone through Intl. */
+export function referenceScheduleOpen(s: Schedule, ms: number): boolean {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: s.timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short',
+  }).formatToParts(ms);
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  const date = `${get('year')}-${get('month')}-${get('day')}`;
+  if (s.validFrom && date < s.validFrom) return false;
+  if (s.validUntil && date > s.validUntil) return false;
+  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday'));
+  const minute = Number(get('hour')) * 60 + Number(get('minute'));
+  for (const w of s.windows) {
+    if (w.until > w.from) {
+      if (w.days.includes(day) && minute >= w.from && minute < w.until) return true;
+    } else {
+      // runs past midnight: the opening day from `from`, the next day until `until`
+      if (w.days.includes(day) && minute >= w.from) return true;
+      if (w.days.includes((day + 6) % 7) && minute < w.until) return true;
+    }
+  }
+  return false;
+}
+
+/** Metaswitch number actions, read left to right (PA add prefix, PD/SD delete, R replace). */
+export function referenceActions(actions: string[], n: string): string {
+  const text = actions.join('');
+  const re = /(PA|PD|SD|R)([0-9*#+]*)/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const [, op, arg] = m;
+    if (op === 'PA') n = arg + n;
+    else if (op === 'PD') n = n.slice(Math.min(Number(arg), n.length));
+    else if (op === 'SD') n = n.slice(0, Math.max(0, n.length - Number(arg)));
+    else n = arg!;
+  }
+  return n;
+}
+
+function money(micros: number): string {
+  const neg = micros < 0;
+  const abs = Math.abs(micros);
+  const frac = String(abs % 1_000_000).padStart(6, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${Math.floor(abs / 1_000_000)}${frac ? '.' + frac : ''}`;
+}
+
+function take(state: ReferenceState, key: string, cps: number | undefined, burst: number | undefined): boolean {
+  if (!state.limits || !cps) return true;
+  const cap = Math.max(1, Math.floor(burst ?? cps));
+  const b = state.buckets.get(key) ?? { tokens: cap, at: state.now };
+  const tokens = Math.min(cap, b.tokens + ((state.now - b.at) * cps) / 1000);
+  state.buckets.set(key, { tokens, at: state.now });
+  return tokens >= 1 - 1e-9;
+}
+function spend(state: ReferenceState, key: string, cps: number | undefined): void {
+  if (!state.limits || !cps) return;
+  state.buckets.get(key)!.tokens -= 1;
+}
+
+/** The reference decision for one call. `trace` and the matched `prefix` are not produced. */
+export function referenceDecide(repo: RouteRepository, q: CallQuery, state: ReferenceState): Decision {
+  const refuse = (key: ReasonKey, customer?: string, route?: string, extra: Partial<Decision> = {}): Decision => {
+    const r = reasonOf(repo, key);
+    return { status: r.code, reason: r.reason, customer, route, targets: [], dropped: [], ...extra };
+  };
+  let to = q.to;
+  if (to.startsWith('+')) to = to.slice(1);
+  const enabledRoutes = (c: Customer) => c.routes.filter((r) => r.enabled);
+  const longestTech = (c: Customer) => {
+    let best = -1;
+    for (const r of enabledRoutes(c)) if (to.startsWith(r.techPrefix) && r.techPrefix.length > best) best = r.techPrefix.length;
+    return best;
+  };
+
+  // 1. Authenticate.
+  let customer: Customer | undefined;
+  const ip = addressBits(q.src ?? '');
+  const owners: { c: Customer; len: number }[] = [];
+  if (ip) {
+    for (const c of repo.customers.values()) {
+      if (!c.enabled) continue;
+      for (const net of c.ips) if (cidrContains(net, ip)) owners.push({ c, len: net.prefixLength });
+    }
+  }
+  if (owners.length > 0) {
+    const top = Math.max(...owners.map((o) => o.len));
+    const group = [...new Set(owners.filter((o) => o.len === top).map((o) => o.c))].sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (group.length === 1) customer = group[0];
+    else {
+      let best = -1;
+      for (const c of group) {
+        const l = longestTech(c);
+        if (l > best) { best = l; customer = c; }
+      }
+      if (best < 0) return refuse('noIngressRoute');
+    }
+  } else if (q.user) {
+    customer = [...repo.customers.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).find((c) => c.enabled && c.users.some((u) => u.username === q.user));
+    if (!customer) return refuse('unknownUser');
+  } else return refuse('ipNotAuthorised');
+  const cust = customer!;
+
+  // 2. Ingress route.
+  const tech = longestTech(cust);
+  if (tech < 0) return refuse('noIngressRoute', cust.id);
+  const number = to.slice(tech);
+  if (!/^[0-9]+$/.test(number) || number.length > LIMITS.maxDepth) return refuse('addressIncomplete', cust.id);
+  const at = q.at ?? Date.now();
+  let chosen: IngressRoute | undefined;
+  let best = { spec: -1, prec: -1 };
+  let accepted = false;
+  for (const r of enabledRoutes(cust)) {
+    if (r.techPrefix.length !== tech) continue;
+    let spec = r.dial.any ? 0 : -1;
+    const prefixes = [...r.dial.prefixes, ...r.dial.prefixSets.flatMap((id) => repo.prefixSets.get(id)?.prefixes ?? [])];
+    for (const p of prefixes) if (number.startsWith(p)) spec = Math.max(spec, p.length);
+    for (const x of r.dial.regex) {
+      if (!new RegExp(x.source).test(number)) continue;
+      spec = Math.max(spec, ...regexLiterals(x.source).filter((l) => number.startsWith(l)).map((l) => l.length), 0);
+    }
+    if (spec < 0) continue;
+    accepted = true;
+    const sched = r.schedule ? repo.schedules.get(r.schedule)! : undefined;
+    if (sched && !referenceScheduleOpen(sched, at)) continue;
+    const prec = sched?.precedence ?? 0;
+    if (spec > best.spec || (spec === best.spec && prec > best.prec)) {
+      chosen = r;
+      best = { spec, prec };
+    }
+  }
+  if (!chosen) return refuse(accepted ? 'noIngressRoute' : 'blockedByDialplan', cust.id);
+  const route = chosen;
+
+  // CPS: customer and route, both or neither.
+  const ck = `customer/${cust.id}`;
+  const rk = `route/${cust.id}/${route.id}`;
+  if (!take(state, ck, cust.limits.cps, cust.limits.cpsBurst) || !take(state, rk, route.limits.cps, route.limits.cpsBurst)) {
+    return refuse('maxCps', cust.id, route.id);
+  }
+  spend(state, ck, cust.limits.cps);
+  spend(state, rk, route.limits.cps);
+
+  // 3. CLI, DNC.
+  const from = q.from ?? '';
+  if (cust.cli.allow.length > 0 && !cust.cli.allow.some((p) => new RegExp(p).test(from))) return refuse('cliRejected', cust.id, route.id);
+  const cli = referenceActions(route.numberActions.calling, cust.cli.force ?? from);
+  if (route.dnc.some((id) => repo.numberLists.get(id)!.numbers.includes(number))) return refuse('dncBlocked', cust.id, route.id);
+
+  // 4. The card.
+  const card = repo.cards.get(route.card)!;
+  const entry = referenceEntry(repo, route, number, Number.MAX_SAFE_INTEGER);
+  if (!entry) return refuse('noRoutesPre', cust.id, route.id);
+  const priced = { destination: entry.destination, sell: money(entry.sell), currency: card.currency };
+  if (entry.reject) return refuse(entry.reject as ReasonKey, cust.id, route.id, priced);
+
+  // 5. Order, gateways, limits.
+  const strategy = route.strategy ?? card.strategy;
+  let cands = [...entry.candidates];
+  if (strategy === 'weighted') {
+    const out: RefCandidate[] = [];
+    const w = (c: RefCandidate) => card.weights.get(c.deck) ?? 0;
+    while (cands.some((c) => w(c) > 0)) {
+      const total = cands.reduce((s, c) => s + (w(c) > 0 ? w(c) : 0), 0);
+      const x = state.random() * total;
+      let acc = 0;
+      let pick = cands.filter((c) => w(c) > 0).at(-1)!;
+      for (const c of cands) {
+        if (w(c) <= 0) continue;
+        acc += w(c);
+        if (acc > x) { pick = c; break; }
+      }
+      out.push(pick);
+      cands = cands.filter((c) => c !== pick);
+    }
+    cands = [...out, ...cands];
+  } else if (strategy === 'round-robin' && cands.length > 1) {
+    const key = JSON.stringify({ card: card.id, route: tableKeyOf(route, card) });
+    const n = state.rr.get(key) ?? 0;
+    state.rr.set(key, n + 1);
+    const s = n % cands.length;
+    cands = [...cands.slice(s), ...cands.slice(0, s)];
+  } else if (strategy === 'random' && cands.length > 1) {
+    for (let i = cands.length - 1; i > 0; i--) {
+      const j = Math.floor(state.random() * (i + 1));
+      [cands[i], cands[j]] = [cands[j]!, cands[i]!];
+    }
+  }
+  const targets: DecisionTarget[] = [];
+  const dropped: DroppedCandidate[] = [];
+  let cpsDrops = 0;
+  for (const c of cands) {
+    if (targets.length >= repo.network.maxTargets) break;
+    const carrier = repo.carriers.get(c.carrier)!;
+    if (!carrier.enabled) { dropped.push({ carrier: c.carrier, card: c.deck, why: 'carrier-disabled' }); continue; }
+    const gws = carrier.gateways;
+    const targetsCr: CrTarget[] = gws.map((g) => {
+      const t: CrTarget = { prob: g.weight, enabled: g.enabled && !state.disabled.has(`${carrier.id}/${g.id}`), hashIndex: g.hashIndex };
+      if (g.backup !== undefined) t.backup = gws.find((x) => x.id === g.backup)!.hashIndex;
+      return t;
+    });
+    const table = gws.length > 0 ? buildCrTable(targetsCr, 'float32') : undefined;
+    let gi = -1;
+    if (table?.ok) {
+      if (carrier.distribution.method === 'weighted') gi = crSelectRandom(table.table, state.random);
+      else {
+        const fromUser = q.from ?? '';
+        gi = crSelectByHash(table.table, crHash(carrier.distribution.hashSource, {
+          callId: q.callId ?? '', fromUri: q.fromUri ?? fromUser, toUri: q.toUri ?? to, fromUserRaw: fromUser, toUserRaw: q.to,
+        }));
+      }
+    }
+    if (gi < 0) { dropped.push({ carrier: c.carrier, card: c.deck, why: 'no-gateway' }); continue; }
+    const gw = gws[gi]!;
+    const kk = `carrier/${carrier.id}`;
+    const gk = `gateway/${carrier.id}/${gw.id}`;
+    if (!take(state, kk, carrier.limits.cps, carrier.limits.cpsBurst) || !take(state, gk, gw.limits.cps, gw.limits.cpsBurst)) {
+      cpsDrops++;
+      dropped.push({ carrier: c.carrier, card: c.deck, why: 'cps' });
+      continue;
+    }
+    spend(state, kk, carrier.limits.cps);
+    spend(state, gk, gw.limits.cps);
+    const e = carrier.egress;
+    const user = e.techPrefix + referenceActions(route.numberActions.called, e.prefix + number.slice(Math.min(e.strip, number.length)) + e.suffix);
+    const host = gw.host.includes(':') ? `[${gw.host}]` : gw.host;
+    targets.push({
+      uri: `sip:${user}@${host}:${gw.port};transport=${gw.transport}`,
+      carrier: carrier.id, gateway: gw.id, card: c.deck, cost: money(c.rate), margin: money(entry.sell - c.rate),
+    });
+  }
+  if (targets.length === 0) {
+    const key: ReasonKey = cands.length === 0 ? 'noRoutesPre' : cpsDrops === dropped.length ? 'maxCps' : 'noGateway';
+    return refuse(key, cust.id, route.id, { ...priced, dropped });
+  }
+  return {
+    status: 302, reason: 'Moved Temporarily', customer: cust.id, route: route.id, ...priced,
+    maxDuration: route.maxDurationSeconds, number: referenceActions(route.numberActions.called, number), cli, targets, dropped,
+  };
+}
+
+/** Routes that compile to one table share a round-robin counter: the same (card, filter) text. */
+function tableKeyOf(route: IngressRoute, card: CustomerCard): string {
+  const parents = new Set(card.parents);
+  return JSON.stringify([route.strategy ?? card.strategy, route.lock.filter((d) => parents.has(d)).sort(), route.exclude.filter((d) => parents.has(d)).sort(),
+    route.providerCappedRate ?? null, route.cappedRate ?? null, route.blockConnectCost, route.profitAssurance,
+    route.profitAssurance ? route.maxDurationSeconds : 0, [...new Set(route.blockTypes)].sort()]);
+}
+
+export { REASON_KEYS };
