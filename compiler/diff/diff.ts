@@ -123,8 +123,9 @@ function moveJson(m: RateMove | undefined): MoveJson | null {
   return { prefix: m.prefix, destination: m.destination, from: formatMoney(m.from), to: formatMoney(m.to), change: signed(m.to - m.from), pct };
 }
 
-const entries = <K extends string>(m: Map<string, number>, key: K) =>
-  [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([k, n]) => ({ [key]: k, prefixes: n }) as { [P in K]: string } & { prefixes: number });
+const NONE = new Map<string, number>();
+const entries = <K extends string>(m: Map<string, number> | undefined, key: K) =>
+  [...(m ?? NONE)].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([k, n]) => ({ [key]: k, prefixes: n }) as { [P in K]: string } & { prefixes: number });
 
 function statsJson(s: ChangeStats): StatsJson {
   const md = median(s.abs.values());
@@ -138,7 +139,7 @@ function statsJson(s: ChangeStats): StatsJson {
     medianPct: medianPct(s.pct.values()),
     largestUp: moveJson(s.largestUp),
     largestDown: moveJson(s.largestDown),
-    firstPlace: [...s.firstPlace].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([k, n]) => {
+    firstPlace: [...(s.firstPlace ?? NONE)].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([k, n]) => {
       const [from, to] = k.split('\u0000') as [string, string];
       return { from: from || null, to: to || null, prefixes: n };
     }),

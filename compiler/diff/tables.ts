@@ -20,13 +20,16 @@ export interface RateMove {
   to: number;
 }
 
+const EMPTY = new Float64Array(0);
+
 /** Growable Float64 list (medians need every value; millions of them on a big change). */
 export class Numbers {
-  data = new Float64Array(64);
+  // Most destinations see a handful of moves: start empty, allocate on the first push.
+  data = EMPTY;
   length = 0;
   push(x: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = new Float64Array(Math.max(4, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
@@ -51,13 +54,13 @@ export class ChangeStats {
   largestUp: RateMove | undefined;
   largestDown: RateMove | undefined;
   /** `${from}\u0000${to}` carrier of the first candidate ('' = none) → prefixes. */
-  readonly firstPlace = new Map<string, number>();
+  firstPlace: Map<string, number> | undefined;
   /** Deck id → prefixes where it became / stopped being a candidate. */
-  readonly candidatesAdded = new Map<string, number>();
-  readonly candidatesDropped = new Map<string, number>();
+  candidatesAdded: Map<string, number> | undefined;
+  candidatesDropped: Map<string, number> | undefined;
   /** Reject reason key → prefixes newly refused / no longer refused. */
-  readonly newlyRejected = new Map<string, number>();
-  readonly rejectionsLifted = new Map<string, number>();
+  newlyRejected: Map<string, number> | undefined;
+  rejectionsLifted: Map<string, number> | undefined;
   /** Routable prefixes whose sell rate is below the first candidate's cost on head but not on base. */
   newlyUnprofitable = 0;
   readonly unprofitableSamples: string[] = [];
@@ -70,7 +73,12 @@ export class ChangeStats {
   other = 0;
 }
 
-const bump = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+type Counts = 'firstPlace' | 'candidatesAdded' | 'candidatesDropped' | 'newlyRejected' | 'rejectionsLifted';
+/** Counts by key, the map made on first use (a big diff has hundreds of thousands of ChangeStats). */
+const bump = (s: ChangeStats, m: Counts, k: string) => {
+  const map = (s[m] ??= new Map());
+  map.set(k, (map.get(k) ?? 0) + 1);
+};
 
 export interface TableDiff {
   total: ChangeStats;
@@ -85,12 +93,18 @@ export interface TableDiff {
 /** Index maps from the base artefact to the head artefact, shared by every table pair. */
 export class ArtefactPair {
   /** Base string index → head string index of the same text, or -1. */
-  private readonly strAB: Int32Array;
+  readonly strAB: Int32Array;
   /** Base rate row → equal head rate row (same deck id, money, billing, type), or -1. */
-  private readonly rateAB: Int32Array;
+  readonly rateAB: Int32Array;
+  /** Base money index → head money index of the same amount, or -1. */
+  readonly moneyAB: Int32Array;
   /** Deck index → carrier id and deck id text, per side. */
   readonly deckCarrier: [string[], string[]];
   readonly deckId: [string[], string[]];
+  /** Deck index per side → canonical deck id; by canonical id: deck id text and carrier id. */
+  readonly deckCanon: [Int32Array, Int32Array];
+  readonly deckNames: string[] = [];
+  readonly carrierOfDeck: string[] = [];
   private readonly destCache: [(string | undefined)[], (string | undefined)[]];
 
   constructor(readonly a: Artefact, readonly b: Artefact) {
@@ -111,32 +125,64 @@ export class ArtefactPair {
     const da = decks(a), db = decks(b);
     this.deckId = [da.ids, db.ids];
     this.deckCarrier = [da.carriers, db.carriers];
-    const rateKey = (x: Artefact, ids: string[], r: number) => {
-      const rb = r * F.RATE.width, R = F.RATE.at;
-      return `${ids[x.rates[rb + R.deck]!]}\u0000${x.money(x.rates[rb + R.rate]!)}\u0000${x.money(x.rates[rb + R.connectFee]!)}` +
-        `\u0000${x.rates[rb + R.initial]}\u0000${x.rates[rb + R.increment]}\u0000${x.rates[rb + R.type]}`;
+    const canon = new Map<string, number>();
+    const canonOf = (ids: string[], carriers: string[]) => Int32Array.from(ids, (id, d) => {
+      let c = canon.get(id);
+      if (c === undefined) {
+        c = this.deckNames.length;
+        canon.set(id, c);
+        this.deckNames.push(id);
+        this.carrierOfDeck.push(carriers[d]!);
+      }
+      return c;
+    });
+    this.deckCanon = [canonOf(da.ids, da.carriers), canonOf(db.ids, db.carriers)];
+    // Money tables are strictly ascending on both sides: one merge gives base amount → head amount.
+    this.moneyAB = new Int32Array(a.counts.money).fill(-1);
+    for (let i = 0, j = 0; i < a.counts.money; i++) {
+      const m = a.money(i);
+      while (j < b.counts.money && b.money(j) < m) j++;
+      if (j < b.counts.money && b.money(j) === m) this.moneyAB[i] = j;
+    }
+    // Rate rows: equal when deck, amounts (through moneyAB), billing and type are equal. Head rows
+    // are indexed by a hash of their words in head's numbering; a base row looks itself up
+    // translated into that numbering, then checks the words.
+    const RW = F.RATE.width, R = F.RATE.at;
+    const [canonA, canonB] = this.deckCanon;
+    const hash = (deck: number, rate: number, fee: number, initial: number, increment: number, type: number) => {
+      let h = Math.imul(deck + 1, 0x9e3779b1);
+      h = Math.imul(h ^ rate, 0x85ebca6b);
+      h = Math.imul(h ^ fee, 0xc2b2ae35);
+      h = Math.imul(h ^ initial, 0x27d4eb2f);
+      h = Math.imul(h ^ increment, 0x165667b1);
+      return (h ^ type) | 0;
     };
-    const headRates = new Map<string, number>();
-    for (let r = 0; r < b.counts.rates; r++) headRates.set(rateKey(b, db.ids, r), r);
-    this.rateAB = new Int32Array(a.counts.rates);
-    for (let r = 0; r < a.counts.rates; r++) this.rateAB[r] = headRates.get(rateKey(a, da.ids, r)) ?? -1;
+    const headRates = new Map<number, number | number[]>();
+    const rb = b.rates;
+    for (let r = 0; r < b.counts.rates; r++) {
+      const o = r * RW;
+      const h = hash(canonB[rb[o + R.deck]!]!, rb[o + R.rate]!, rb[o + R.connectFee]!, rb[o + R.initial]!, rb[o + R.increment]!, rb[o + R.type]!);
+      const prev = headRates.get(h);
+      headRates.set(h, prev === undefined ? r : typeof prev === 'number' ? [prev, r] : (prev.push(r), prev));
+    }
+    this.rateAB = new Int32Array(a.counts.rates).fill(-1);
+    const ra = a.rates;
+    for (let r = 0; r < a.counts.rates; r++) {
+      const o = r * RW;
+      const deck = canonA[ra[o + R.deck]!]!, rate = this.moneyAB[ra[o + R.rate]!]!, fee = this.moneyAB[ra[o + R.connectFee]!]!;
+      if (rate < 0 || fee < 0) continue;
+      const found = headRates.get(hash(deck, rate, fee, ra[o + R.initial]!, ra[o + R.increment]!, ra[o + R.type]!));
+      if (found === undefined) continue;
+      for (const c of typeof found === 'number' ? [found] : found) {
+        const q = c * RW;
+        if (canonB[rb[q + R.deck]!] === deck && rb[q + R.rate] === rate && rb[q + R.connectFee] === fee &&
+          rb[q + R.initial] === ra[o + R.initial] && rb[q + R.increment] === ra[o + R.increment] && rb[q + R.type] === ra[o + R.type]) {
+          this.rateAB[r] = c;
+          break;
+        }
+      }
+    }
     this.destCache = [[], []];
-  }
-
-  /** Does base value `va` answer exactly what head value `vb` answers? */
-  sameValue(va: number, vb: number): boolean {
-    const { a, b } = this;
-    const VW = F.VALUE.width, S = F.SHAPE;
-    if (a.money(a.values[va * VW]!) !== b.money(b.values[vb * VW]!)) return false;
-    const sa = a.values[va * VW + 1]! * S.width, sb = b.values[vb * VW + 1]! * S.width;
-    if (a.shapes[sa + S.at.meta] !== b.shapes[sb + S.at.meta]) return false;
-    if (this.strAB[a.shapes[sa + S.at.destination]!] !== b.shapes[sb + S.at.destination]) return false;
-    if (a.money(a.shapes[sa + S.at.connectFee]!) !== b.money(b.shapes[sb + S.at.connectFee]!)) return false;
-    const ca = a.shapes[sa + S.at.candidates]!, cb = b.shapes[sb + S.at.candidates]!;
-    const n = a.candidates[ca]!;
-    if (n !== b.candidates[cb]) return false;
-    for (let k = 1; k <= n; k++) if (this.rateAB[a.candidates[ca + k]!] !== b.candidates[cb + k]) return false;
-    return true;
   }
 
   destination(side: 0 | 1, v: number): string {
@@ -147,34 +193,51 @@ export class ArtefactPair {
   }
 }
 
-/** A compiled entry decoded just enough to classify a change. */
-interface Entry {
-  sell: number;
-  reason: number;
-  /** Deck indexes of the candidates, in order. */
-  decks: number[];
-  /** Candidate cost rates, in order. */
-  costs: number[];
-  firstCost: number;
-}
-
-function entryOf(x: Artefact, v: number): Entry {
-  const sb = x.values[v * F.VALUE.width + 1]! * F.SHAPE.width;
-  const meta = x.shapes[sb + F.SHAPE.at.meta]!;
-  const c = x.shapes[sb + F.SHAPE.at.candidates]!;
-  const n = x.candidates[c]!;
-  const decks: number[] = [];
-  const costs: number[] = [];
-  for (let k = 1; k <= n; k++) {
-    const rb = x.candidates[c + k]! * F.RATE.width;
-    decks.push(x.rates[rb + F.RATE.at.deck]!);
-    costs.push(x.money(x.rates[rb + F.RATE.at.rate]!));
+/**
+ * A compiled entry decoded just enough to classify a change, into reused storage (a big change
+ * classifies millions of prefixes). Decks are canonical ids (`ArtefactPair.deckNames`), shared by
+ * both sides.
+ */
+class Entry {
+  present = false;
+  sell = 0;
+  reason = 0;
+  count = 0;
+  readonly decks: Int32Array;
+  readonly costs: Float64Array;
+  constructor(maxCandidates: number) {
+    this.decks = new Int32Array(maxCandidates);
+    this.costs = new Float64Array(maxCandidates);
   }
-  return { sell: x.money(x.values[v * F.VALUE.width]!), reason: (meta >>> F.META_REASON_SHIFT) & 0xff, decks, costs, firstCost: costs[0] ?? 0 };
+  read(x: Artefact, canon: Int32Array, v: number): this {
+    this.present = v >= 0;
+    if (!this.present) return this;
+    const sb = x.values[v * F.VALUE.width + 1]! * F.SHAPE.width;
+    const meta = x.shapes[sb + F.SHAPE.at.meta]!;
+    const c = x.shapes[sb + F.SHAPE.at.candidates]!;
+    const n = x.candidates[c]!;
+    for (let k = 0; k < n; k++) {
+      const rb = x.candidates[c + 1 + k]! * F.RATE.width;
+      this.decks[k] = canon[x.rates[rb + F.RATE.at.deck]!]!;
+      this.costs[k] = x.money(x.rates[rb + F.RATE.at.rate]!);
+    }
+    this.count = n;
+    this.sell = x.money(x.values[v * F.VALUE.width]!);
+    this.reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
+    return this;
+  }
+  get routable(): boolean {
+    return this.present && this.reason === F.REJECT.none && this.count > 0;
+  }
+  get unprofitable(): boolean {
+    return this.routable && this.sell < this.costs[0]!;
+  }
+  has(deck: number): boolean {
+    for (let k = 0; k < this.count; k++) if (this.decks[k] === deck) return true;
+    return false;
+  }
 }
 
-const routable = (e: Entry) => e.reason === F.REJECT.none && e.decks.length > 0;
-const unprofitable = (e: Entry) => routable(e) && e.sell < e.firstCost;
 const MAX_SAMPLES = 5;
 
 /** Compares table `ta` of base with table `tb` of head (either may be -1: no such table). */
@@ -213,103 +276,119 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   const destinations = new Map<string, ChangeStats>();
   const NW = F.NODE_WORDS, LEAF = F.LEAF_BIT;
   const na = a.nodes, nb = b.nodes;
-  // Explicit stack of frames; a frame is a node pair and the effective values inherited at it.
-  // Depth ≤ LIMITS.maxDepth and ≤ 10 pending siblings per level bound the stack.
-  const cap = (F.LIMITS.maxDepth + 2) * 10;
-  const sNodeA = new Int32Array(cap), sNodeB = new Int32Array(cap);
-  const sOwnA = new Int32Array(cap), sOwnB = new Int32Array(cap);
-  const sInhA = new Int32Array(cap), sInhB = new Int32Array(cap);
-  const sDepth = new Int32Array(cap), sDigit = new Int32Array(cap), sReach = new Int32Array(cap);
+  // Depth-first, digits in order (so prefixes come out sorted); recursion only into internal
+  // nodes — leaves, most of a table, are compared in their parent's loop. Depth ≤ LIMITS.maxDepth.
   const rt = reach ? reachTrie(reach) : undefined;
   const path = new Uint8Array(F.LIMITS.maxDepth + 2);
-  let sp = 0;
   let points = 0;
   const rootA = ta >= 0 ? a.tables[ta * F.TABLE.width + F.TABLE.at.root]! : -1;
   const rootB = tb >= 0 ? b.tables[tb * F.TABLE.width + F.TABLE.at.root]! : -1;
-  sNodeA[0] = rootA; sNodeB[0] = rootB;
-  sOwnA[0] = rootA >= 0 ? na[rootA * NW]! - 1 : -1;
-  sOwnB[0] = rootB >= 0 ? nb[rootB * NW]! - 1 : -1;
-  sInhA[0] = -1; sInhB[0] = -1; sDepth[0] = 0; sDigit[0] = -1;
-  sReach[0] = !rt || rt.end[0] ? ANY : 0;
-  sp = 1;
   const prefixAt = (depth: number) => {
     let s = '';
     for (let i = 0; i < depth; i++) s += String.fromCharCode(48 + path[i]!);
     return s;
   };
 
-  const record = (va: number, vb: number, depth: number) => {
-    const ea = va >= 0 ? entryOf(a, va) : undefined;
-    const eb = vb >= 0 ? entryOf(b, vb) : undefined;
-    const name = eb ? pair.destination(1, vb) : pair.destination(0, va);
-    let d = destinations.get(name);
-    if (!d) destinations.set(name, (d = new ChangeStats()));
-    const both = [total, d];
-    const ra = ea !== undefined && routable(ea), rb = eb !== undefined && routable(eb);
-    for (const s of both) s.changed++;
-    if (!ea) for (const s of both) s.added++;
-    if (!eb) for (const s of both) s.removed++;
-    if (ea && eb && ea.reason !== eb.reason) {
-      if (eb.reason !== F.REJECT.none) for (const s of both) bump(s.newlyRejected, F.REJECT_REASONS[eb.reason]!);
-      if (ea.reason !== F.REJECT.none) for (const s of both) bump(s.rejectionsLifted, F.REJECT_REASONS[ea.reason]!);
-    } else if (!ea && eb && eb.reason !== F.REJECT.none) {
-      for (const s of both) bump(s.newlyRejected, F.REJECT_REASONS[eb.reason]!);
+  const maxCands = Math.max(a.counts.decks, b.counts.decks) + 1;
+  const ea = new Entry(maxCands), eb = new Entry(maxCands);
+  const carrierOf = pair.carrierOfDeck, deckName = pair.deckNames;
+  // Classification of the current change, filled once, applied to the table and the destination.
+  let rateDelta = 0, ratePct = 0, rateMoved = false, movePrefix = '';
+  let firstFrom = '', firstTo = '', costMove = 0, named = false, newlyUnprofitable = false, samplePrefix = '';
+
+  const apply = (s: ChangeStats, name: string, depth: number) => {
+    s.changed++;
+    if (!ea.present) s.added++;
+    if (!eb.present) s.removed++;
+    if (ea.present && eb.present && ea.reason !== eb.reason) {
+      if (eb.reason !== F.REJECT.none) bump(s, 'newlyRejected', F.REJECT_REASONS[eb.reason]!);
+      if (ea.reason !== F.REJECT.none) bump(s, 'rejectionsLifted', F.REJECT_REASONS[ea.reason]!);
+    } else if (!ea.present && eb.present && eb.reason !== F.REJECT.none) {
+      bump(s, 'newlyRejected', F.REJECT_REASONS[eb.reason]!);
     }
-    if (eb && unprofitable(eb) && !(ea && unprofitable(ea))) {
-      for (const s of both) {
-        s.newlyUnprofitable++;
-        if (s.unprofitableSamples.length < MAX_SAMPLES) s.unprofitableSamples.push(prefixAt(depth));
+    if (newlyUnprofitable) {
+      s.newlyUnprofitable++;
+      if (s.unprofitableSamples.length < MAX_SAMPLES) s.unprofitableSamples.push((samplePrefix ||= prefixAt(depth)));
+    }
+    if (!ea.present || !eb.present) return;
+    if (rateMoved) {
+      if (rateDelta > 0) s.up++;
+      else s.down++;
+      s.abs.push(rateDelta);
+      s.pct.push(ratePct);
+      if (rateDelta > 0 && (!s.largestUp || rateDelta > s.largestUp.to - s.largestUp.from)) {
+        s.largestUp = { prefix: (movePrefix ||= prefixAt(depth)), destination: name, from: ea.sell, to: eb.sell };
+      }
+      if (rateDelta < 0 && (!s.largestDown || rateDelta < s.largestDown.to - s.largestDown.from)) {
+        s.largestDown = { prefix: (movePrefix ||= prefixAt(depth)), destination: name, from: ea.sell, to: eb.sell };
       }
     }
-    if (!ea || !eb) return;
-    let named = false;
-    if (ea.sell !== eb.sell && !currencyChanged) {
-      named = true;
-      const delta = eb.sell - ea.sell;
-      const pct = ea.sell === 0 ? (delta > 0 ? Infinity : -Infinity) : (delta / ea.sell) * 100;
-      for (const s of both) {
-        if (delta > 0) s.up++;
-        else s.down++;
-        s.abs.push(delta);
-        s.pct.push(pct);
-        if (delta > 0 && (!s.largestUp || delta > s.largestUp.to - s.largestUp.from)) s.largestUp = { prefix: prefixAt(depth), destination: name, from: ea.sell, to: eb.sell };
-        if (delta < 0 && (!s.largestDown || delta < s.largestDown.to - s.largestDown.from)) s.largestDown = { prefix: prefixAt(depth), destination: name, from: ea.sell, to: eb.sell };
-      }
-    }
-    if (ra && rb) {
-      const fa = pair.deckCarrier[0][ea.decks[0]!]!, fb = pair.deckCarrier[1][eb.decks[0]!]!;
-      if (fa !== fb) {
-        named = true;
-        for (const s of both) bump(s.firstPlace, `${fa}\u0000${fb}`);
-      } else if (ea.firstCost !== eb.firstCost) {
-        named = true;
-        for (const s of both) ea.firstCost < eb.firstCost ? s.costUp++ : s.costDown++;
-      }
-    }
-    const idsA = ea.decks.map((x) => pair.deckId[0][x]!), idsB = eb.decks.map((x) => pair.deckId[1][x]!);
-    for (const id of idsB) if (!idsA.includes(id)) { named = true; for (const s of both) bump(s.candidatesAdded, id); }
-    for (const id of idsA) if (!idsB.includes(id)) { named = true; for (const s of both) bump(s.candidatesDropped, id); }
-    if (ea.reason !== eb.reason || ra !== rb) named = true;
+    if (firstFrom !== firstTo) bump(s, 'firstPlace', `${firstFrom}\u0000${firstTo}`);
+    else if (costMove > 0) s.costUp++;
+    else if (costMove < 0) s.costDown++;
+    for (let k = 0; k < eb.count; k++) if (!ea.has(eb.decks[k]!)) bump(s, 'candidatesAdded', deckName[eb.decks[k]!]!);
+    for (let k = 0; k < ea.count; k++) if (!eb.has(ea.decks[k]!)) bump(s, 'candidatesDropped', deckName[ea.decks[k]!]!);
     if (named) return;
-    const sameLater = idsA.length === idsB.length && idsA.every((id, k) => id === idsB[k] && ea.costs[k] === eb.costs[k]);
-    for (const s of both) sameLater ? s.other++ : s.backups++;
+    let sameLater = ea.count === eb.count;
+    for (let k = 0; sameLater && k < ea.count; k++) sameLater = ea.decks[k] === eb.decks[k] && ea.costs[k] === eb.costs[k];
+    if (sameLater) s.other++;
+    else s.backups++;
   };
 
-  while (sp > 0) {
-    sp--;
-    const nodeA = sNodeA[sp]!, nodeB = sNodeB[sp]!, ownA = sOwnA[sp]!, ownB = sOwnB[sp]!;
-    const depth = sDepth[sp]!;
-    const rs = sReach[sp]!;
-    if (depth > 0) path[depth - 1] = sDigit[sp]!;
-    const effA = ownA >= 0 ? ownA : sInhA[sp]!;
-    const effB = ownB >= 0 ? ownB : sInhB[sp]!;
-    if (ownA >= 0 || ownB >= 0) {
-      points++;
-      const same = effA >= 0 && effB >= 0 ? pair.sameValue(effA, effB) : effA < 0 && effB < 0;
-      if (!same) record(effA, effB, depth);
+  const record = (va: number, vb: number, depth: number) => {
+    ea.read(a, pair.deckCanon[0], va);
+    eb.read(b, pair.deckCanon[1], vb);
+    const name = vb >= 0 ? pair.destination(1, vb) : pair.destination(0, va);
+    let d = destinations.get(name);
+    if (!d) destinations.set(name, (d = new ChangeStats()));
+    rateMoved = false; movePrefix = ''; samplePrefix = ''; firstFrom = firstTo = ''; costMove = 0; named = false;
+    newlyUnprofitable = eb.unprofitable && !ea.unprofitable;
+    if (ea.present && eb.present) {
+      if (ea.sell !== eb.sell && !currencyChanged) {
+        rateMoved = named = true;
+        rateDelta = eb.sell - ea.sell;
+        ratePct = ea.sell === 0 ? (rateDelta > 0 ? Infinity : -Infinity) : (rateDelta / ea.sell) * 100;
+      }
+      const ra = ea.routable, rb = eb.routable;
+      if (ra && rb) {
+        firstFrom = carrierOf[ea.decks[0]!]!;
+        firstTo = carrierOf[eb.decks[0]!]!;
+        if (firstFrom !== firstTo) named = true;
+        else if (ea.costs[0] !== eb.costs[0]) { named = true; costMove = eb.costs[0]! - ea.costs[0]!; }
+      }
+      for (let k = 0; !named && k < eb.count; k++) if (!ea.has(eb.decks[k]!)) named = true;
+      for (let k = 0; !named && k < ea.count; k++) if (!eb.has(ea.decks[k]!)) named = true;
+      if (ea.reason !== eb.reason || ra !== rb) named = true;
     }
-    // Children in reverse digit order, so digit 0 is popped first (sorted output).
-    for (let dg = 9; dg >= 0; dg--) {
+    apply(total, name, depth);
+    apply(d, name, depth);
+  };
+
+  // sameValue, inlined over local views: this loop runs once per prefix of both tables.
+  const valA = a.values, valB = b.values, shA = a.shapes, shB = b.shapes, cdA = a.candidates, cdB = b.candidates;
+  const strAB = pair.strAB, rateAB = pair.rateAB, moneyAB = pair.moneyAB;
+  const SW = F.SHAPE.width, S_META = F.SHAPE.at.meta, S_DEST = F.SHAPE.at.destination, S_FEE = F.SHAPE.at.connectFee, S_CANDS = F.SHAPE.at.candidates;
+  const sameMoney = (ia: number, ib: number) => moneyAB[ia] === ib;
+  const same = (va: number, vb: number): boolean => {
+    if (!sameMoney(valA[va * 2]!, valB[vb * 2]!)) return false;
+    const sa = valA[va * 2 + 1]! * SW, sb = valB[vb * 2 + 1]! * SW;
+    if (shA[sa + S_META] !== shB[sb + S_META] || strAB[shA[sa + S_DEST]!] !== shB[sb + S_DEST]) return false;
+    if (!sameMoney(shA[sa + S_FEE]!, shB[sb + S_FEE]!)) return false;
+    const ca = shA[sa + S_CANDS]!, cb = shB[sb + S_CANDS]!;
+    const n = cdA[ca]!;
+    if (n !== cdB[cb]) return false;
+    for (let k = 1; k <= n; k++) if (rateAB[cdA[ca + k]!] !== cdB[cb + k]) return false;
+    return true;
+  };
+
+  /** A prefix held by either side: compare what both answer there. */
+  const point = (effA: number, effB: number, depth: number) => {
+    points++;
+    if (effA >= 0 && effB >= 0 ? !same(effA, effB) : effA >= 0 || effB >= 0) record(effA, effB, depth);
+  };
+  /** Children of the node pair at `depth` (-1: the side has no node here); inhX: effective values here. */
+  const walk = (nodeA: number, nodeB: number, inhA: number, inhB: number, depth: number, rs: number): void => {
+    for (let dg = 0; dg <= 9; dg++) {
       let rc = ANY;
       if (rs !== ANY) {
         rc = rt!.child[rs * 10 + dg]!;
@@ -332,10 +411,14 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
         }
       }
       if (childA < 0 && childB < 0 && valA < 0 && valB < 0) continue;
-      sNodeA[sp] = childA; sNodeB[sp] = childB; sOwnA[sp] = valA; sOwnB[sp] = valB;
-      sInhA[sp] = effA; sInhB[sp] = effB; sDepth[sp] = depth + 1; sDigit[sp] = dg; sReach[sp] = rc;
-      sp++;
+      path[depth] = dg;
+      const effA = valA >= 0 ? valA : inhA, effB = valB >= 0 ? valB : inhB;
+      if (valA >= 0 || valB >= 0) point(effA, effB, depth + 1);
+      if (childA >= 0 || childB >= 0) walk(childA, childB, effA, effB, depth + 1, rc);
     }
-  }
+  };
+  const rootValA = rootA >= 0 ? na[rootA * NW]! - 1 : -1, rootValB = rootB >= 0 ? nb[rootB * NW]! - 1 : -1;
+  if (rootValA >= 0 || rootValB >= 0) point(rootValA, rootValB, 0);
+  walk(rootA, rootB, rootValA, rootValB, 0, !rt || rt.end[0] ? ANY : 0);
   return { total, destinations, points, currencyChanged };
 }
