@@ -165,7 +165,9 @@ s.bind(Number(process.argv[1]), '127.0.0.1', () => s.setRecvBufferSize(8 << 20))
 
 const HELLO = `
 const uWS = require('uWebSockets.js');
-uWS.App().get('/*', (res) => { res.end('{"hello":"world"}'); }).listen('127.0.0.1', Number(process.argv[1]), (ok) => { if (!ok) process.exit(1); });
+const big = process.argv[2] || '';
+uWS.App().get('/big', (res) => { res.writeHeader('content-type', 'application/json').end(big); })
+  .get('/*', (res) => { res.end('{"hello":"world"}'); }).listen('127.0.0.1', Number(process.argv[1]), (ok) => { if (!ok) process.exit(1); });
 `;
 
 function kamailioModules() {
@@ -293,12 +295,20 @@ async function main() {
   // ---- HTTP
   if (!WRK) notes.push('HTTP rows skipped: wrk not installed (apt-get install wrk)');
   else {
+    // The demo decision's JSON, for a hello-world that sends a body of the same size.
+    const probePort = await freePort('tcp');
+    const probe = serve(live, 0, probePort);
+    await waitHttp(`http://127.0.0.1:${probePort}/readyz`);
+    const body = await (await fetch(`http://127.0.0.1:${probePort}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=bench-1`)).text();
+    await stop(probe);
     const hport = await freePort('tcp');
-    const hello = start(process.execPath, ['-e', HELLO, String(hport)], { cwd: ROOT });
+    const hello = start(process.execPath, ['-e', HELLO, String(hport), body], { cwd: ROOT });
     await waitHttp(`http://127.0.0.1:${hport}/`);
     await wrk(`http://127.0.0.1:${hport}/`, 1);
     log('wrk → uWebSockets.js hello-world …');
     const h = await wrk(`http://127.0.0.1:${hport}/`, SECONDS);
+    log(`wrk → uWebSockets.js fixed ${body.length}-byte body …`);
+    const hb = await wrk(`http://127.0.0.1:${hport}/big`, SECONDS);
     await stop(hello);
 
     const port = await freePort('tcp');
@@ -310,7 +320,8 @@ async function main() {
     const d = await wrk(url, SECONDS);
     await stop(p);
     rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', 'uWebSockets.js hello-world', `${fmt(h.rps)} req/s`, `p50 ${fmt(h.p50, 3)} ms, p99 ${fmt(h.p99, 3)} ms`, '1.00×']);
-    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors`, `${fmt(d.rps / h.rps, 2)}× hello-world`]);
+    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', `uWebSockets.js fixed ${body.length}-byte body (the decision's size)`, `${fmt(hb.rps)} req/s`, `p50 ${fmt(hb.p50, 3)} ms, p99 ${fmt(hb.p99, 3)} ms`, `${fmt(hb.rps / h.rps, 2)}×`]);
+    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors`, `${fmt(d.rps / h.rps, 2)}× hello-world, ${fmt(d.rps / hb.rps, 2)}× same-size body`]);
   }
 
   // ---- swaps under load
