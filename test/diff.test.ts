@@ -162,6 +162,54 @@ describe('dialplane diff', () => {
     expect(md).toContain('Destination 0 \\| with "text" &lt;b&gt; |');
   }, SLOW);
 
+  it('flags SIP users, tech prefixes, exclude lists and DNC lists as security-relevant and explains the moved table', async () => {
+    const dir = copyRoutes();
+    const edit = (file: string, from: string, to: string) => {
+      const f = path.join(dir, file);
+      const text = readFileSync(f, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(f, text.replace(from, to));
+    };
+    edit('customers/harbour-calls.yaml', '  users:\n', '  users:\n    - username: intruder\n      realm: sip.dialplane.example.net\n      ha1: 0123456789abcdef0123456789abcdef\n');
+    edit('customers/acme-voip.yaml', '    exclude: [kestrel-global]  # Kestrel', '    # Kestrel');
+    edit('customers/acme-voip.yaml', '    dnc: [do-not-call]\n', '');
+    edit('customers/orchid-networks.ts', "id: 'international',\n      techPrefix: '7002'", "id: 'international',\n      techPrefix: '7003'");
+    const { code, out } = await diff([routes, dir, '--format', 'json']);
+    expect(code).toBe(2);
+    const r = JSON.parse(out) as DiffReport;
+    const flagged = r.config.filter((c) => c.security).map((c) => `${c.subject} ${c.what}`);
+    expect(flagged).toEqual(expect.arrayContaining([
+      'harbour-calls SIP user added',
+      'acme-voip/north-america exclude',
+      'acme-voip/north-america DNC lists',
+      'orchid-networks/international tech prefix',
+    ]));
+    // The HA1 digest never appears in the report.
+    expect(out).not.toContain('0123456789abcdef');
+    // Dropping the exclude brings Kestrel back as a candidate on North America, and says why.
+    const na = r.routes.find((g) => g.routes.includes('acme-voip/north-america'))!;
+    expect(na.causes).toContain('exclude: kestrel-global → none');
+    expect(na.total.candidatesAdded).toEqual(expect.arrayContaining([expect.objectContaining({ deck: 'kestrel-global' })]));
+  }, SLOW);
+
+  it('diffs two build directories (artefacts) the same way as the source trees they came from', async () => {
+    const { runBuild } = await import('../cli/commands/build.js');
+    const out = mkdtempSync(path.join(tmpdir(), 'dp-diff-build-'));
+    const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await runBuild([routes, '-o', path.join(out, 'base'), '--as-of', AS_OF, '--serial', '1'])).toBe(0);
+      expect(await runBuild([raised, '-o', path.join(out, 'head'), '--as-of', AS_OF, '--serial', '2'])).toBe(0);
+    } finally {
+      quiet.mockRestore();
+    }
+    const fromBuilds = JSON.parse((await diff([path.join(out, 'base'), path.join(out, 'head', 'routing.dpa'), '--format', 'json'])).out) as DiffReport;
+    const fromSources = JSON.parse((await diff([routes, raised, '--format', 'json'])).out) as DiffReport;
+    expect(fromBuilds.base).toMatchObject({ kind: 'artefact', serial: 1 });
+    expect(fromBuilds.head).toMatchObject({ kind: 'artefact', serial: 2 });
+    expect(fromBuilds.summary).toEqual(fromSources.summary);
+    expect(fromBuilds.routes).toEqual(fromSources.routes);
+  }, SLOW);
+
   it('exits 1 and prints the diagnostics of a side that does not check', async () => {
     const broken = copyRoutes();
     writeFileSync(path.join(broken, 'customers', 'acme-voip.yaml'), 'id: acme-voip\nauth:\n  ips: ["192.0.2.1"]\nroutes:\n  - id: x\n    card: no-such-card\n');
