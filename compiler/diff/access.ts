@@ -40,7 +40,7 @@ interface CustomerInfo {
 }
 
 /** Field name → whether a change to it is security-relevant. */
-const CUSTOMER_FIELDS: Record<string, boolean> = { name: false, enabled: true, cps: false, channels: false, 'CLI allow': true, 'forced CLI': true };
+const CUSTOMER_FIELDS: Record<string, boolean> = { enabled: true, cps: false, channels: false, 'CLI allow': true, 'forced CLI': true };
 const ROUTE_FIELDS: Record<string, boolean> = {
   enabled: true, 'tech prefix': true, 'dial prefixes': true, 'dial regex': true, card: false, strategy: false,
   lock: true, exclude: true, 'DNC lists': true, schedule: false, 'blocked types': true, 'capped rate': false,
@@ -76,8 +76,8 @@ export function snapshot(x: Artefact): Snapshot {
     const b = c * C.width;
     const id = str(x.customers[b + C.at.id]!);
     const info: CustomerInfo = {
+      // A display name routes nothing: left out, so renaming a customer is "no routing change".
       fields: {
-        name: str(x.customers[b + C.at.name]!),
         enabled: x.customers[b + C.at.flags]! & F.ENABLED ? 'yes' : 'no',
         cps: optNum(x.customers[b + C.at.cps]!),
         channels: optNum(x.customers[b + C.at.channels]!),

@@ -67,12 +67,14 @@ function sentence(r: DiffReport): string {
   if (s.firstPlaceMoves) parts.push(`moves first place to another carrier on ${plural(s.firstPlaceMoves, 'prefix', 'prefixes')}`);
   if (s.newlyRejected) parts.push(`newly refuses ${plural(s.newlyRejected, 'prefix', 'prefixes')}`);
   if (s.newlyUnprofitable) parts.push(`makes ${plural(s.newlyUnprofitable, 'prefix', 'prefixes')} unprofitable`);
-  if (s.securityChanges) parts.push(`makes ${plural(s.securityChanges, 'security-relevant access change')}`);
-  else if (s.configChanges) parts.push(`makes ${plural(s.configChanges, 'configuration change')}`);
-  if (parts.length === 0) parts.push(`changes ${plural(s.prefixesChanged, 'compiled prefix', 'compiled prefixes')}`);
-  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!;
-  const where = s.routesChanged ? ` across ${plural(s.routesChanged, 'ingress route')}` : '';
-  return `**This change ${list}${where}.**`;
+  if (parts.length === 0 && s.prefixesChanged) parts.push(`changes ${plural(s.prefixesChanged, 'compiled prefix', 'compiled prefixes')}`);
+  const join = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs[0] ?? '');
+  let text = parts.length ? `${join(parts)} across ${plural(s.routesChanged, 'ingress route')}` : '';
+  const config = s.securityChanges
+    ? `makes ${plural(s.securityChanges, 'security-relevant access change')}`
+    : s.configChanges ? `makes ${plural(s.configChanges, 'configuration change')}` : '';
+  if (config) text = text ? `${text}, and ${config}` : config;
+  return `**This change ${text}.**`;
 }
 
 function chart(r: DiffReport): string | undefined {
