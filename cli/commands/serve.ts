@@ -106,7 +106,7 @@ export async function runServe(argv: string[]): Promise<number> {
 
   const log = pino({ name: 'dialplane', level: str('log-level', 'DIALPLANE_LOG_LEVEL', 'info')! }, pino.destination({ fd: 2, sync: true }));
   const metrics = new Metrics();
-  const state: ServeState = { draining: false };
+  const state: ServeState = { draining: false, starting: true };
   const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: routerDecider({ limits: limits === 'on' }), metrics, log, maxBytes, pollMs,
     ...(keys ? { signature: { keys, ...(sigFile ? { path: resolve(sigFile) } : {}) } } : {}) });
   const first = await holder.reload('start');
@@ -153,6 +153,7 @@ export async function runServe(argv: string[]): Promise<number> {
     lines.push('Ctrl-C stops it.', '');
     process.stdout.write(lines.join('\n'));
   }
+  state.starting = false;
 
   return new Promise<number>((done) => {
     let stopping = false;

@@ -22,6 +22,8 @@ import { decisionJson, parseFormat, parseQuery, QueryError, splitQueryString, to
 export interface ServeState {
   /** Set by drain and on shutdown: /readyz answers 503 so balancers move traffic away. */
   draining: boolean;
+  /** True until every listener of the process is up: /readyz answers 503 meanwhile. */
+  starting?: boolean;
 }
 
 export interface HttpOptions {
@@ -239,8 +241,8 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
   app.get('/healthz', (res) => send(res, 200, '{"status":"ok"}'));
   app.get('/readyz', (res) => {
     const active = holder.active;
-    if (active && !state.draining) send(res, 200, JSON.stringify({ status: 'ready', serial: active.serial }));
-    else send(res, 503, JSON.stringify({ status: state.draining ? 'draining' : 'no artefact loaded' }));
+    if (active && !state.draining && !state.starting) send(res, 200, JSON.stringify({ status: 'ready', serial: active.serial }));
+    else send(res, 503, JSON.stringify({ status: state.draining ? 'draining' : state.starting ? 'starting' : 'no artefact loaded' }));
   });
   app.get('/metrics', (res) => send(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8'));
   app.get('/v1/artefact', (res) => {

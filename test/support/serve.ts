@@ -61,7 +61,7 @@ export async function startServe(artefact: string, extra: string[] = [], env: Re
     if (proc.exitCode !== null) throw new Error(`serve exited ${proc.exitCode}: ${err}`);
     try {
       const r = await fetch(`${base}/readyz`);
-      if (r.status === 200) break;
+      if (r.status === 200 && out.includes('Ctrl-C stops it')) break; // ready, hints printed
     } catch { /* not listening yet */ }
     if (Date.now() > until) throw new Error(`serve not ready: ${err}`);
     await new Promise((ok) => setTimeout(ok, 100));
