@@ -63,7 +63,9 @@ function sentence(r: DiffReport): string {
       .filter(Boolean).join(' and ');
     parts.push(`${rates} (median ${pct(s.medianPct)})`);
   }
-  if (s.added || s.removed) parts.push(`adds ${n(s.added)} and removes ${plural(s.removed, 'prefix', 'prefixes')}`);
+  if (s.added && s.removed) parts.push(`adds ${n(s.added)} and removes ${plural(s.removed, 'prefix', 'prefixes')}`);
+  else if (s.added) parts.push(`adds ${plural(s.added, 'prefix', 'prefixes')}`);
+  else if (s.removed) parts.push(`removes ${plural(s.removed, 'prefix', 'prefixes')}`);
   if (s.firstPlaceMoves) parts.push(`moves first place to another carrier on ${plural(s.firstPlaceMoves, 'prefix', 'prefixes')}`);
   if (s.newlyRejected) parts.push(`newly refuses ${plural(s.newlyRejected, 'prefix', 'prefixes')}`);
   if (s.newlyUnprofitable) parts.push(`makes ${plural(s.newlyUnprofitable, 'prefix', 'prefixes')} unprofitable`);
