@@ -194,6 +194,9 @@ export class Router {
   private readonly gatewayEnabled: Uint8Array;
   private readonly deckId: string[];
   private readonly deckCarrier: Int32Array;
+  /** Per deck: its carrier's egress rewriting, with the deck's own tech prefix (an
+   * Interconnect-Made-Easy card's `tech_prefix`) after the carrier's. */
+  private readonly deckEgress: EgressRewrite[] = [];
   private readonly buckets: TokenBucketSet;
   private readonly slotRoute: number;
   private readonly slotCarrier: number;
@@ -286,6 +289,11 @@ export class Router {
       this.carriers.push(info);
       this.carrierIndex.set(info.id, c);
       this.buildCarrierTable(c);
+    }
+    for (let d = 0; d < nDecks; d++) {
+      const e = this.carriers[this.deckCarrier[d]!]!.egress;
+      const own = this.strs[a.decks[d * D.width + D.at.techPrefix]!]!;
+      this.deckEgress.push(own === '' ? e : { ...e, techPrefix: e.techPrefix + own });
     }
 
     // Customers and routes.
@@ -830,7 +838,7 @@ export class Router {
         }
       }
       const cost = this.moneyValue[a.rates[rb + F.RATE.at.rate]!]!;
-      const user = rewriteCalled(number, carrier.egress, route.called);
+      const user = rewriteCalled(number, this.deckEgress[deck]!, route.called);
       targets.push({
         uri: 'sip:' + user + this.gatewaySuffix[gw]!,
         carrier: carrier.id,

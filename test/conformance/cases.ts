@@ -444,6 +444,17 @@ export const cases: ConformanceCase[] = [
     calls: [{ query: call('493012345'), expect: { number: '9493012345', uri: 'sip:3344#903012345#1@[2001:db8::7]:5060;transport=udp' } }],
   },
   {
+    name: 'a carrier card\'s own tech prefix (IME tech_prefix) follows the carrier\'s egress tech prefix',
+    repo: () => base({
+      routes: [route('r', 'acme', 'all', { lock: ['db'] })],
+      tweak: (r) => {
+        r.carriers.get('b')!.egress = { strip: 0, prefix: '', suffix: '', techPrefix: '12#' };
+        r.decks.get('db')!.techPrefix = '77';
+      },
+    }),
+    calls: [{ query: call('493012345'), expect: { firstUser: '12#77493012345', number: '493012345' } }],
+  },
+  {
     name: 'maxTargets from the network caps the targets; max duration comes from the route',
     repo: () => base({ routes: [route('r', 'acme', 'all', { maxDurationSeconds: 5400 })], tweak: (r) => { r.network.maxTargets = 2; } }),
     calls: [{ query: call('493012345'), expect: { carriers: ['c', 'b'], maxDuration: 5400 } }],

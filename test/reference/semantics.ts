@@ -434,7 +434,8 @@ export function referenceDecide(repo: RouteRepository, q: CallQuery, state: Refe
     spend(state, kk, carrier.limits.cps);
     spend(state, gk, gw.limits.cps);
     const e = carrier.egress;
-    const user = e.techPrefix + referenceActions(route.numberActions.called, e.prefix + number.slice(Math.min(e.strip, number.length)) + e.suffix);
+    const deckTech = repo.decks.get(c.deck)!.techPrefix ?? '';
+    const user = e.techPrefix + deckTech + referenceActions(route.numberActions.called, e.prefix + number.slice(Math.min(e.strip, number.length)) + e.suffix);
     const host = gw.host.includes(':') ? `[${gw.host}]` : gw.host;
     targets.push({
       uri: `sip:${user}@${host}:${gw.port};transport=${gw.transport}`,
