@@ -1,16 +1,27 @@
 // The prefix-by-prefix comparison on a tiny network: effective (inherited) entries are compared,
 // compacted rows cost nothing, only what a route's dial string reaches counts, and first place
 // moves are attributed to carriers.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { diffArtefacts, type DiffReport } from '../compiler/diff/diff.js';
 import { loadSide } from '../compiler/diff/sides.js';
 
+/** Temp dirs this file makes, removed after its tests. */
+const temps: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
 /** One network: carriers a and b, one deck each (rows "prefix,name,rate"), one LCR card, two routes. */
 function network(decks: { a: string[]; b: string[] }): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dp-difft-'));
+  const dir = tempDir('dp-difft-');
   const write = (file: string, text: string) => {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), text);

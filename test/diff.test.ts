@@ -1,15 +1,26 @@
 // `dialplane diff` on the demo network: a copy of routes/ with one carrier deck's rates raised,
 // an added source address, identical sides, a git ref pair, a huge change against the size bound.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDiff } from '../cli/commands/diff.js';
 import type { DiffReport } from '../compiler/diff/diff.js';
 import { MAX_CHARS, TRUNCATION_MARKER, renderMarkdown } from '../compiler/diff/markdown.js';
 import { loadSide } from '../compiler/diff/sides.js';
 import { diffArtefacts } from '../compiler/diff/diff.js';
+
+/** Temp dirs this file makes, removed after its tests. */
+const temps: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 const routes = path.resolve(import.meta.dirname, '../routes');
 const AS_OF = '2026-06-01';
@@ -30,7 +41,7 @@ async function diff(args: string[]): Promise<{ code: number; out: string; err: s
 
 /** A copy of routes/ in a temp dir. */
 function copyRoutes(): string {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'dp-diff-')), 'routes');
+  const dir = path.join(tempDir('dp-diff-'), 'routes');
   cpSync(routes, dir, { recursive: true });
   return dir;
 }
@@ -118,7 +129,7 @@ describe('dialplane diff', () => {
   }, SLOW);
 
   it('diffs two git refs of the routes directory', async () => {
-    const repo = mkdtempSync(path.join(tmpdir(), 'dp-diff-git-'));
+    const repo = tempDir('dp-diff-git-');
     const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
     git('init', '-q');
     cpSync(routes, path.join(repo, 'routes'), { recursive: true });
@@ -194,7 +205,7 @@ describe('dialplane diff', () => {
 
   it('diffs two build directories (artefacts) the same way as the source trees they came from', async () => {
     const { runBuild } = await import('../cli/commands/build.js');
-    const out = mkdtempSync(path.join(tmpdir(), 'dp-diff-build-'));
+    const out = tempDir('dp-diff-build-');
     const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       expect(await runBuild([routes, '-o', path.join(out, 'base'), '--as-of', AS_OF, '--serial', '1'])).toBe(0);
