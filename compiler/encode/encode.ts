@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { FlatNetwork, FlatTable } from '../flatten/flatten.js';
 import { ipv4Bytes, ipv6Bytes } from '../net.js';
-import { TupleInterner } from '../flatten/intern.js';
 import { regexLiterals } from '../dial.js';
 import * as F from '../../runtime/artefact/format.js';
 
@@ -83,20 +82,20 @@ export function encodeArtefact(flat: FlatNetwork, options: EncodeOptions): { byt
 class Encoder {
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
-  private money = new Map<number, number>();
+  private money = new MoneyTable();
+  private sortedMoney: Float64Array = new Float64Array(0);
   private readonly lists = new Words();
   private readonly listIndex = new Map<string, number>();
   private readonly candidates = new Words();
-  private readonly candidateIndex = new TupleInterner();
-  private candidateOffsets: number[] = [];
+  /** Candidate lists by content, found in `candidates` itself (no second copy of ~30M words). */
+  private candidateIndex = new ListTable(this.candidates);
   private readonly sections = new Map<F.SectionName, { data: Uint8Array; count: number }>();
 
   constructor(private readonly flat: FlatNetwork, private readonly options: EncodeOptions) {
     this.lists.push(0); // offset 0: the empty list
     this.candidates.push(0);
     this.listIndex.set('', 0);
-    this.candidateOffsets.push(0);
-    this.candidateIndex.intern([]);
+    this.candidateIndex.insert(0, ListTable.hash([]));
   }
 
   run(): { bytes: Uint8Array; stats: EncodeStats } {
@@ -282,6 +281,7 @@ class Encoder {
       return id;
     };
     const cands: number[] = [];
+    const destinationString = new Int32Array(fs.destinations.length).fill(-1);
     const shapeId = (s: number): number => {
       let id = shapeRemap[s]!;
       if (id < 0) {
@@ -290,20 +290,40 @@ class Encoder {
         cands.length = 0;
         const n = fs.tuples.length(s);
         for (let k = 4; k < n; k++) cands.push(rateId(fs.tuples.word(s, k)));
-        shapes.push(this.str(fs.destination(s)), meta, this.m(fs.connectFee(s)), this.candList(cands));
+        // str() of each destination once: millions of shapes share a few thousand names.
+        const d = fs.tuples.word(s, 0);
+        let name = destinationString[d]!;
+        if (name < 0) name = destinationString[d] = this.str(fs.destination(s));
+        shapes.push(name, meta, this.m(fs.connectFee(s)), this.candList(cands));
       }
       return id;
     };
-    const valueIndex = new TupleInterner();
-    const pair = [0, 0];
+    // Values are distinct (sell, shape) pairs, ids in first-use order. A flatten shape maps to
+    // one encoded shape, so the values of a shape are found through it: the first value of each
+    // flatten shape, then a chain through values of the same shape with other sells.
+    let valueFirst = new Int32Array(fs.count).fill(-1);
+    let valueNext = new Int32Array(1 << 16);
     const valueId = (sell: number, shape: number): number => {
-      pair[0] = this.m(sell);
-      pair[1] = shapeId(shape);
-      const id = valueIndex.intern(pair);
-      if (id === values.length / 2) {
-        if (id >= F.LEAF_BIT) throw new EncodeError('too many distinct compiled values');
-        values.push(pair[0], pair[1]);
+      const money = this.m(sell);
+      const encoded = shapeId(shape);
+      let v = valueFirst[shape]!;
+      let last = -1;
+      while (v >= 0) {
+        if (values.get(2 * v) === money) return v;
+        last = v;
+        v = valueNext[v]!;
       }
+      const id = values.length / 2;
+      if (id >= F.LEAF_BIT) throw new EncodeError('too many distinct compiled values');
+      values.push(money, encoded);
+      if (id >= valueNext.length) {
+        const next = new Int32Array(valueNext.length * 2);
+        next.set(valueNext);
+        valueNext = next;
+      }
+      valueNext[id] = -1;
+      if (last < 0) valueFirst[shape] = id;
+      else valueNext[last] = id;
       return id;
     };
     let entries = 0;
@@ -330,6 +350,10 @@ class Encoder {
       entries += t.entries;
       kept += t.kept;
     }
+    // Every value and candidate list is placed: free their lookup tables before the file is
+    // assembled (the peak of a wholesale build).
+    valueFirst = valueNext = new Int32Array(0);
+    this.candidateIndex = new ListTable(this.candidates);
     this.put('tables', tables, this.flat.tables.length);
     this.put('nodes', nodes, nodes.length / F.NODE_WORDS);
     this.put('values', values, values.length / 2);
@@ -414,6 +438,26 @@ class Encoder {
   }
 
   private collectMoney(): void {
+    // Millions of sell amounts: a numeric hash table, not a Set/Map of doubles (boxed keys).
+    const table = new MoneyTable();
+    const { repo } = this.flat;
+    for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) table.add(v);
+    for (const r of this.flat.costRows) { table.add(r.rate); table.add(r.connectFee); }
+    for (let s = 0; s < this.flat.shapes.count; s++) table.add(this.flat.shapes.connectFee(s));
+    for (const t of this.flat.tables) {
+      if (t.filter.providerCappedRate !== null) table.add(t.filter.providerCappedRate);
+      if (t.filter.cappedRate !== null) table.add(t.filter.cappedRate);
+      const { sell, shape } = t;
+      for (let i = 0; i < sell.length; i++) if (shape[i]! >= 0) table.add(sell[i]!);
+    }
+    if (!table.allSafe) this.collectMoneySlowly(); // throws, naming the same amount as always
+    this.sortedMoney = table.sorted();
+    table.index(this.sortedMoney);
+    this.money = table;
+  }
+
+  /** The original collection, kept for its error: the first amount, in sorted order, that is not exact. */
+  private collectMoneySlowly(): void {
     const set = new Set<number>();
     const { repo } = this.flat;
     for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) set.add(v);
@@ -426,12 +470,11 @@ class Encoder {
     }
     const sorted = [...set].sort((a, b) => a - b);
     for (const v of sorted) if (!Number.isSafeInteger(v)) throw new EncodeError(`amount ${v} is not an exact integer of micro-units`);
-    this.money = new Map(sorted.map((v, i) => [v, i]));
   }
 
   private m(v: number): number {
     const i = this.money.get(v);
-    if (i === undefined) throw new EncodeError(`internal: amount ${v} missing from the money table`);
+    if (i < 0) throw new EncodeError(`internal: amount ${v} missing from the money table`);
     return i;
   }
 
@@ -469,12 +512,13 @@ class Encoder {
   }
 
   private candList(items: number[]): number {
-    const id = this.candidateIndex.intern(items);
-    if (id === this.candidateOffsets.length) {
-      this.candidateOffsets.push(this.candidates.push(items.length));
-      this.candidates.pushAll(items);
-    }
-    return this.candidateOffsets[id]!;
+    const h = ListTable.hash(items);
+    const found = this.candidateIndex.find(items, h);
+    if (found >= 0) return found;
+    const at = this.candidates.push(items.length);
+    this.candidates.pushAll(items);
+    this.candidateIndex.insert(at, h);
+    return at;
   }
 
   private put(name: F.SectionName, words: Words | Uint8Array, count: number): void {
@@ -482,11 +526,11 @@ class Encoder {
   }
 
   private putMoney(): void {
-    const out = new Uint8Array(this.money.size * 8);
+    const sorted = this.sortedMoney;
+    const out = new Uint8Array(sorted.length * 8);
     const view = new DataView(out.buffer);
-    let k = 0;
-    for (const v of this.money.keys()) view.setBigInt64(8 * k++, BigInt(v), true);
-    this.put('money', out, this.money.size);
+    for (let k = 0; k < sorted.length; k++) view.setBigInt64(8 * k, BigInt(sorted[k]!), true);
+    this.put('money', out, sorted.length);
   }
 
   private putStrings(): void {
@@ -551,6 +595,136 @@ export function contentHash(file: Uint8Array): Uint8Array {
       .update(file.subarray(F.H.contentHash + 32))
       .digest(),
   );
+}
+
+/**
+ * Lists of u32 words written into a Words buffer as [count, item…], found again by content:
+ * open addressing over [offset, hash] slots that compares against the written words.
+ */
+class ListTable {
+  private slots = new Int32Array(2 << 12).fill(-1);
+  private mask = (1 << 12) - 1;
+  private size = 0;
+
+  constructor(private readonly words: Words) {}
+
+  static hash(items: readonly number[]): number {
+    let h = 0x811c9dc5 ^ items.length;
+    for (let i = 0; i < items.length; i++) h = Math.imul(h ^ items[i]!, 0x01000193);
+    return h ^ (h >>> 15);
+  }
+
+  /** Offset of a written list equal to `items` (whose hash is h), or −1. */
+  find(items: readonly number[], h: number): number {
+    const { slots, mask, words } = this;
+    const n = items.length;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const at = slots[2 * slot]!;
+      if (at < 0) return -1;
+      if (slots[2 * slot + 1] !== h || words.get(at) !== n) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) if (words.get(at + 1 + i) !== items[i]) { same = false; break; }
+      if (same) return at;
+    }
+  }
+
+  /** Records the list written at `at`; it must not be there yet. */
+  insert(at: number, h: number): void {
+    if ((this.size + 1) * 2 > this.mask) this.grow();
+    const { slots, mask } = this;
+    let slot = h & mask;
+    while (slots[2 * slot]! >= 0) slot = (slot + 1) & mask;
+    slots[2 * slot] = at;
+    slots[2 * slot + 1] = h;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.mask = this.mask * 2 + 1;
+    this.slots = new Int32Array(2 * (this.mask + 1)).fill(-1);
+    this.size = 0;
+    for (let k = 0; k < old.length; k += 2) if (old[k]! >= 0) this.insert(old[k]!, old[k + 1]!);
+  }
+}
+
+/**
+ * The distinct amounts of an artefact (safe integers) and, once indexed, each one's position in
+ * sorted order: open addressing over typed arrays.
+ */
+class MoneyTable {
+  private keys = new Float64Array(1 << 12);
+  private used = new Uint8Array(1 << 12);
+  private values = new Int32Array(1 << 12);
+  private size = 0;
+  /** Every amount added so far is a safe integer. */
+  allSafe = true;
+
+  add(v: number): void {
+    if (!Number.isSafeInteger(v)) {
+      this.allSafe = false;
+      return;
+    }
+    const mask = this.keys.length - 1;
+    let i = moneyHash(v) & mask;
+    for (;;) {
+      if (!this.used[i]) break;
+      if (this.keys[i] === v) return;
+      i = (i + 1) & mask;
+    }
+    this.keys[i] = v;
+    this.used[i] = 1;
+    if (++this.size * 2 > this.keys.length) this.grow();
+  }
+
+  /** Position of `v` in sorted order; −1 when absent. */
+  get(v: number): number {
+    const mask = this.keys.length - 1;
+    for (let i = moneyHash(v) & mask; ; i = (i + 1) & mask) {
+      if (!this.used[i]) return -1;
+      if (this.keys[i] === v) return this.values[i]!;
+    }
+  }
+
+  sorted(): Float64Array<ArrayBuffer> {
+    const out = new Float64Array(this.size);
+    let k = 0;
+    for (let i = 0; i < this.keys.length; i++) if (this.used[i]) out[k++] = this.keys[i]!;
+    return out.sort();
+  }
+
+  /** Records each amount's position in `sorted` (this table's sorted()). */
+  index(sorted: Float64Array): void {
+    const mask = this.keys.length - 1;
+    for (let k = 0; k < sorted.length; k++) {
+      const v = sorted[k]!;
+      let i = moneyHash(v) & mask;
+      while (this.keys[i] !== v) i = (i + 1) & mask;
+      this.values[i] = k;
+    }
+  }
+
+  private grow(): void {
+    const { keys, used } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.used = new Uint8Array(keys.length * 2);
+    this.values = new Int32Array(keys.length * 2);
+    const mask = this.keys.length - 1;
+    for (let j = 0; j < keys.length; j++) {
+      if (!used[j]) continue;
+      let i = moneyHash(keys[j]!) & mask;
+      while (this.used[i]) i = (i + 1) & mask;
+      this.keys[i] = keys[j]!;
+      this.used[i] = 1;
+    }
+  }
+}
+
+function moneyHash(v: number): number {
+  const lo = v % 4294967296 | 0;
+  const hi = (v / 4294967296) | 0;
+  const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 function align(n: number): number {

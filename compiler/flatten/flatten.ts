@@ -161,20 +161,25 @@ export function flatten(repo: RouteRepository, options: FlattenOptions): FlatNet
   return new Flattener(repo, options).run();
 }
 
-/** A deck's rows in use at asOf: one row index per distinct prefix. */
+/**
+ * A deck's rows in use at asOf: one row index per distinct prefix, in prefix order (an ancestor
+ * sorts before its descendants). Computed once per deck and shared by every card that lists it.
+ */
 interface EffectiveDeck {
+  /** Distinct prefixes, sorted as text. */
   prefixes: string[];
+  /** Row in force per prefix. */
   rows: Int32Array;
+  /** Sort key of each prefix (see prefixHead). */
+  head: Float64Array;
 }
 
 /** Per card and key: what every table of the card starts from. */
 interface CardEntries {
   card: CustomerCard;
   keySet: KeySet;
-  /** Parent count P; per key P slots of deck-row index (-1 none) and the row's prefix length. */
+  /** Parent count P; per key P slots of cost-row id (-1 none). */
   P: number;
-  row: Int32Array;
-  /** Per key P slots of cost-row id (-1 none). */
   cost: Int32Array;
   sell: Float64Array;
   connectFee: Float64Array;
@@ -184,16 +189,52 @@ interface CardEntries {
   count: Uint8Array;
 }
 
+/** Digits of a prefix compared as numbers: the first HEAD_DIGITS, padded with zeros. */
+const HEAD_DIGITS = 15;
+const POW10: number[] = Array.from({ length: HEAD_DIGITS + 1 }, (_, k) => 10 ** k);
+
+/**
+ * The first 15 digits of a prefix padded with zeros, as an exact integer (< 10^15). Two prefixes
+ * of at most 15 digits sort as text exactly as (head, length) sort as numbers; longer ones fall back
+ * to comparing the text when their heads are equal (see comparePrefix).
+ */
+function prefixHead(p: string): number {
+  const n = p.length < HEAD_DIGITS ? p.length : HEAD_DIGITS;
+  let h = 0;
+  for (let i = 0; i < n; i++) h = h * 10 + (p.charCodeAt(i) - 48);
+  return h * POW10[HEAD_DIGITS - n]!;
+}
+
+/** Text order of two prefixes, from their heads where that decides it. */
+function comparePrefix(ha: number, a: string, hb: number, b: string): number {
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  if (a.length <= HEAD_DIGITS && b.length <= HEAD_DIGITS) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether every prefix is digits only, so prefixHead orders it as text does. */
+function allDigits(p: string): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 class Flattener {
   private readonly deckIds: string[];
   private readonly deckIndex = new Map<string, number>();
   private readonly effective = new Map<string, EffectiveDeck>();
   private readonly costRows: CostRow[] = [];
-  private readonly costIndex = new Map<string, number>();
+  /** Rate of each cost row (costRows[c].rate), for the hot loops. */
+  private readonly costRate: number[] = [];
+  private readonly costFee: number[] = [];
+  private readonly costIndex = new TupleInterner();
   /** `${deck}\u0000${currency}` → cost-row id per deck row (-1 for rows not in use). */
   private readonly costOf = new Map<string, Int32Array>();
+  /** Deck id → shape destination id per destination name index of the deck (-1 not yet known). */
+  private readonly destinationOf = new Map<string, Int32Array>();
   private readonly shapes = new ShapeTable();
-  private readonly tuple: number[] = [];
   private effectiveFrom = 0;
   private effectiveUntil = 0;
 
@@ -221,19 +262,22 @@ class Flattener {
     }
     const keys = [...wanted.keys()].sort(byText);
     const tables: FlatTable[] = [];
-    const cardEntries = new Map<string, CardEntries>();
+    // The keys of one card sort together: keep only the current card's entries alive.
+    let entries: CardEntries | undefined;
     for (const key of keys) {
       const { card, filter } = wanted.get(key)!;
-      let entries = cardEntries.get(card.id);
-      if (!entries) {
+      if (!entries || entries.card !== card) {
+        entries = undefined;
         entries = this.cardEntries(card);
-        cardEntries.set(card.id, entries);
       }
       tables.push(this.table(key, entries, filter));
     }
     const tableIndex = new Map(keys.map((k, i) => [k, i]));
     const routeTable = new Map<string, number>();
     for (const [route, key] of routeKey) routeTable.set(route, tableIndex.get(key)!);
+    // Every shape is known: drop the lookup tables (hundreds of MB at wholesale scale).
+    this.shapes.tuples.seal();
+    this.costIndex.seal();
     return {
       repo,
       asOf: this.options.asOf,
@@ -248,13 +292,17 @@ class Flattener {
     };
   }
 
-  /** Picks, per prefix, the row in force at asOf; notes the window in which that choice holds. */
+  /**
+   * Picks, per prefix, the row in force at asOf (the latest effective date ≤ asOf; equal dates:
+   * the later line of the file); notes the window in which that choice holds. The result is in
+   * prefix order.
+   */
   private effectiveRows(deck: Deck): EffectiveDeck {
     const cached = this.effective.get(deck.id);
     if (cached) return cached;
     const { rows } = deck;
     const asOf = this.options.asOf;
-    const chosen = new Map<string, number>();
+    const live: number[] = [];
     for (let r = 0; r < rows.count; r++) {
       const at = rows.effective[r]!;
       if (at > asOf) {
@@ -262,13 +310,31 @@ class Flattener {
         continue;
       }
       if (at > this.effectiveFrom) this.effectiveFrom = at;
-      const prefix = rows.prefix[r]!;
-      const prev = chosen.get(prefix);
-      // Latest effective date wins; on equal dates the later line of the file.
-      if (prev === undefined || rows.effective[prev]! <= at) chosen.set(prefix, r);
+      live.push(r);
     }
-    const prefixes = [...chosen.keys()];
-    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(prefixes, (p) => chosen.get(p)!) };
+    const text = rows.prefix;
+    let digits = true;
+    for (const r of live) if (!allDigits(text[r]!)) { digits = false; break; }
+    const heads = new Float64Array(rows.count);
+    if (digits) for (const r of live) heads[r] = prefixHead(text[r]!);
+    const effective = rows.effective;
+    // Prefix order; within a prefix, effective date then line: the last row of a run wins.
+    live.sort(digits
+      ? (a, b) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
+      : (a, b) => byText(text[a]!, text[b]!) || effective[a]! - effective[b]! || a - b);
+    const prefixes: string[] = [];
+    const chosen: number[] = [];
+    for (let k = 0; k < live.length; k++) {
+      const r = live[k]!;
+      const next = live[k + 1];
+      if (next !== undefined && text[next] === text[r]) continue;
+      prefixes.push(text[r]!);
+      chosen.push(r);
+    }
+    const head = new Float64Array(prefixes.length);
+    if (digits) for (let i = 0; i < prefixes.length; i++) head[i] = heads[chosen[i]!]!;
+    else head.fill(NaN); // NaN marks "compare as text"
+    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head };
     this.effective.set(deck.id, out);
     return out;
   }
@@ -284,6 +350,7 @@ class Flattener {
     const to = fxRate(this.repo, currency);
     const d = this.deckIndex.get(deck.id)!;
     const { rows } = deck;
+    const t = [d, 0, 0, 0, 0, 0];
     for (let i = 0; i < eff.rows.length; i++) {
       const r = eff.rows[i]!;
       const rate = convert(rows.rate[r]!, from, to);
@@ -291,17 +358,27 @@ class Flattener {
       const initial = rows.initial[r]!;
       const increment = rows.increment[r]!;
       const type = rows.type[r]!;
-      const k = `${d},${rate},${connectFee},${initial},${increment},${type}`;
-      let id = this.costIndex.get(k);
-      if (id === undefined) {
-        id = this.costRows.length;
+      t[1] = rate; t[2] = connectFee; t[3] = initial; t[4] = increment; t[5] = type;
+      const id = this.costIndex.intern(t);
+      if (id === this.costRows.length) {
         this.costRows.push({ deck: d, rate, connectFee, initial, increment, type });
-        this.costIndex.set(k, id);
+        this.costRate.push(rate);
+        this.costFee.push(connectFee);
       }
       out[r] = id;
     }
     this.costOf.set(key, out);
     return out;
+  }
+
+  /** Shape destination id of each destination name of a deck. */
+  private destinationsOf(deck: Deck): Int32Array {
+    let ids = this.destinationOf.get(deck.id);
+    if (!ids) {
+      ids = new Int32Array(deck.rows.names.length).fill(-1);
+      this.destinationOf.set(deck.id, ids);
+    }
+    return ids;
   }
 
   /** The card's keys and, per key, its candidates and sell — before any route's filters. */
@@ -312,15 +389,59 @@ class Flattener {
       return deck;
     });
     const P = decks.length;
-    // The union of the parents' prefixes and the override prefixes, sorted: an ancestor sorts
-    // before its descendants, so one pass with a stack finds each key's nearest shorter key.
-    const all = new Set<string>();
-    for (const deck of decks) for (const p of this.effective.get(deck.id)!.prefixes) all.add(p);
-    for (const ov of card.overrides) all.add(ov.prefix);
-    const keys = [...all].sort(byText);
+    const effs = decks.map((d) => this.effective.get(d.id)!);
+    // The override prefixes, sorted, as one more list; the later of two equal overrides applies.
+    const ovOrder = card.overrides.map((_, o) => o).sort((a, b) => byText(card.overrides[a]!.prefix, card.overrides[b]!.prefix) || a - b);
+    const ovPrefixes: string[] = [];
+    const ovIndex: number[] = [];
+    for (let k = 0; k < ovOrder.length; k++) {
+      const o = ovOrder[k]!;
+      const next = ovOrder[k + 1];
+      if (next !== undefined && card.overrides[next]!.prefix === card.overrides[o]!.prefix) continue;
+      ovPrefixes.push(card.overrides[o]!.prefix);
+      ovIndex.push(o);
+    }
+    const numeric = effs.every((e) => e.head.length === 0 || !Number.isNaN(e.head[0]!)) && ovPrefixes.every(allDigits);
+    const ovHead = new Float64Array(ovPrefixes.length);
+    if (numeric) ovPrefixes.forEach((p, i) => (ovHead[i] = prefixHead(p)));
+    const lists: { prefixes: string[]; head: Float64Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead }];
+    const L = lists.length;
+
+    // The union of the parents' (and the overrides') sorted prefixes, by an L-way merge; each
+    // list's element remembers its key. An ancestor sorts before its descendants, so one pass with
+    // a stack finds each key's nearest shorter key.
+    const at = lists.map((l) => new Int32Array(l.prefixes.length));
+    const pos = new Int32Array(L);
+    const keys: string[] = [];
+    for (;;) {
+      let m = -1;
+      let mText = '';
+      let mHead = 0;
+      for (let j = 0; j < L; j++) {
+        const l = lists[j]!;
+        const p = pos[j]!;
+        if (p >= l.prefixes.length) continue;
+        const t = l.prefixes[p]!;
+        const h = l.head[p]!;
+        if (m < 0 || (numeric ? comparePrefix(h, t, mHead, mText) : byText(t, mText)) < 0) {
+          m = j;
+          mText = t;
+          mHead = h;
+        }
+      }
+      if (m < 0) break;
+      const k = keys.length;
+      keys.push(mText);
+      for (let j = m; j < L; j++) {
+        const l = lists[j]!;
+        const p = pos[j]!;
+        if (p < l.prefixes.length && l.prefixes[p] === mText) {
+          at[j]![p] = k;
+          pos[j] = p + 1;
+        }
+      }
+    }
     const n = keys.length;
-    const index = new Map<string, number>();
-    keys.forEach((k, i) => index.set(k, i));
     const parent = new Int32Array(n);
     const stack: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -334,14 +455,15 @@ class Flattener {
     // Own rows, then closure: a key inherits each parent's row from its nearest shorter key.
     const row = new Int32Array(n * P).fill(-1);
     const rowLen = new Uint8Array(n * P);
-    decks.forEach((deck, j) => {
-      const eff = this.effective.get(deck.id)!;
+    for (let j = 0; j < P; j++) {
+      const eff = effs[j]!;
+      const where = at[j]!;
       for (let i = 0; i < eff.prefixes.length; i++) {
-        const k = index.get(eff.prefixes[i]!)!;
+        const k = where[i]!;
         row[k * P + j] = eff.rows[i]!;
         rowLen[k * P + j] = eff.prefixes[i]!.length;
       }
-    });
+    }
     for (let i = 0; i < n; i++) {
       const p = parent[i]!;
       if (p < 0) continue;
@@ -361,7 +483,8 @@ class Flattener {
 
     // Overrides: the longest override prefix of the key applies.
     const override = new Int32Array(n).fill(-1);
-    card.overrides.forEach((ov, o) => (override[index.get(ov.prefix)!] = o));
+    const ovAt = at[L - 1]!;
+    for (let i = 0; i < ovIndex.length; i++) override[ovAt[i]!] = ovIndex[i]!;
     for (let i = 0; i < n; i++) if (override[i]! < 0 && parent[i]! >= 0) override[i] = override[parent[i]!]!;
 
     const sell = new Float64Array(n);
@@ -371,13 +494,16 @@ class Flattener {
     const type = new Uint8Array(n);
     const count = new Uint8Array(n);
     const rates: number[] = [];
+    const destIds = decks.map((d) => this.destinationsOf(d));
+    const costRate = this.costRate;
+    const { compact, markup } = card;
     for (let i = 0; i < n; i++) {
       rates.length = 0;
       let best = -1;
       for (let j = 0; j < P; j++) {
         const c = cost[i * P + j]!;
         if (c < 0) continue;
-        rates.push(this.costRows[c]!.rate);
+        rates.push(costRate[c]!);
         // Destination and type come from the most specific row; equal lengths: first parent listed.
         if (best < 0 || rowLen[i * P + j]! > rowLen[i * P + best]!) best = j;
       }
@@ -386,14 +512,22 @@ class Flattener {
       if (rates.length === 0) continue;
       const deckRows = decks[best]!.rows;
       const r = row[i * P + best]!;
-      destination[i] = this.shapes.destinationId(deckRows.names[deckRows.destination[r]!] ?? '');
+      const nameIndex = deckRows.destination[r]!;
+      const ids = destIds[best]!;
+      let dest = ids[nameIndex]!;
+      if (dest < 0) dest = ids[nameIndex] = this.shapes.destinationId(deckRows.names[nameIndex] ?? '');
+      destination[i] = dest;
       type[i] = deckRows.type[r]!;
       let base: number;
-      if (card.compact === 'min') base = Math.min(...rates);
-      else if (card.compact === 'max') base = Math.max(...rates);
-      else base = averageRound(rates);
-      const markup = Math.max(percentOf(base, card.markup.percentMicros) + card.markup.fixed, card.markup.floor);
-      let s = base + markup;
+      if (compact === 'min') {
+        base = rates[0]!;
+        for (let k = 1; k < rates.length; k++) if (rates[k]! < base) base = rates[k]!;
+      } else if (compact === 'max') {
+        base = rates[0]!;
+        for (let k = 1; k < rates.length; k++) if (rates[k]! > base) base = rates[k]!;
+      } else base = averageRound(rates);
+      const markupAmount = Math.max(percentOf(base, markup.percentMicros) + markup.fixed, markup.floor);
+      let s = base + markupAmount;
       let fee = card.connectFee;
       const o = override[i]!;
       if (o >= 0) {
@@ -405,7 +539,7 @@ class Flattener {
       sell[i] = s;
       connectFee[i] = fee;
     }
-    return { card, keySet, P, row, cost, sell, connectFee, destination, type, count };
+    return { card, keySet, P, cost, sell, connectFee, destination, type, count };
   }
 
   private table(key: string, e: CardEntries, filter: TableFilter): FlatTable {
@@ -419,27 +553,29 @@ class Flattener {
     const allowed = card.parents.map((id) => (!lock || lock.has(id)) && !exclude.has(id));
     const rank = parentRank(card, filter.strategy);
     const sellTariff: Tariff = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
-    const cands: number[] = [];
-    const parentsOf: number[] = [];
+    const keepCost = new Int32Array(P);
+    const keepParent = new Int32Array(P);
+    const t = new Float64Array(4 + P);
+    const tuples = this.shapes.tuples;
     let entries = 0;
     let kept = 0;
     for (let i = 0; i < n; i++) {
       if (e.count[i] === 0) continue;
       entries++;
-      cands.length = 0;
-      parentsOf.length = 0;
-      for (let j = 0; j < P; j++) {
-        const c = e.cost[i * P + j]!;
-        if (c >= 0) { cands.push(c); parentsOf.push(j); }
-      }
       sellTariff.rate = sell[i]!;
       sellTariff.connectFee = e.connectFee[i]!;
-      const { reason, keep } = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, cands, parentsOf);
-      const t = this.tuple;
-      t.length = 0;
-      t.push(e.destination[i]!, e.type[i]!, reason, e.connectFee[i]!);
-      if (reason === REJECT.none) for (const c of this.orderCandidates(filter.strategy, rank, keep)) t.push(c);
-      shape[i] = this.shapes.tuples.intern(t);
+      const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent);
+      // The shape: [destination, type, reason, connectFee, candidate…].
+      t[0] = e.destination[i]!;
+      t[1] = e.type[i]!;
+      t[2] = found < 0 ? -found - 1 : REJECT.none;
+      t[3] = e.connectFee[i]!;
+      let len = 4;
+      if (found > 0) {
+        this.orderCandidates(filter.strategy, rank, keepCost, keepParent, found);
+        for (let k = 0; k < found; k++) t[len++] = keepCost[k]!;
+      }
+      shape[i] = tuples.intern(t, len);
     }
     // Compaction, from the longest keys up so a comparison always sees the uncompacted value.
     for (let i = n - 1; i >= 0; i--) {
@@ -461,24 +597,40 @@ class Flattener {
    *    noRoutesProfitAssurance: the route's price guard left no carrier).
    * 5. profitAssurance — drop candidates that lose money on some call length (see profit.ts);
    *    none left: reject (noRoutesProfitAssurance).
+   * Returns how many candidates were kept (into keepCost / keepParent, in parent order), or
+   * −(reason + 1) when the prefix is rejected.
    */
   private filterEntry(
-    f: TableFilter, blocked: Set<number>, allowed: boolean[], type: number, sell: Tariff, cands: number[], parentsOf: number[],
-  ): { reason: number; keep: { cost: number; parent: number }[] } {
-    const keep: { cost: number; parent: number }[] = [];
-    if (blocked.has(type)) return { reason: REJECT.destinationType, keep };
-    if (f.cappedRate !== null && sell.rate > f.cappedRate) return { reason: REJECT.cappedRate, keep };
-    for (let k = 0; k < cands.length; k++) if (allowed[parentsOf[k]!]) keep.push({ cost: cands[k]!, parent: parentsOf[k]! });
-    if (keep.length === 0) return { reason: REJECT.lock, keep };
-    const priced = keep.filter(({ cost }) => {
-      const c = this.costRows[cost]!;
-      if (f.providerCappedRate !== null && c.rate > f.providerCappedRate) return false;
-      return !(f.blockConnectCost && c.connectFee > 0);
-    });
-    if (priced.length === 0) return { reason: REJECT.providerCap, keep: priced };
-    if (!f.profitAssurance) return { reason: REJECT.none, keep: priced };
-    const profitable = priced.filter(({ cost }) => neverLoses(sell, this.costRows[cost]!, f.maxDuration));
-    return { reason: profitable.length === 0 ? REJECT.profitAssurance : REJECT.none, keep: profitable };
+    f: TableFilter, blocked: Set<number>, allowed: boolean[], type: number, sell: Tariff,
+    cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array,
+  ): number {
+    if (blocked.has(type)) return -REJECT.destinationType - 1;
+    if (f.cappedRate !== null && sell.rate > f.cappedRate) return -REJECT.cappedRate - 1;
+    let n = 0;
+    for (let j = 0; j < P; j++) {
+      const c = cost[from + j]!;
+      if (c >= 0 && allowed[j]) { keepCost[n] = c; keepParent[n] = j; n++; }
+    }
+    if (n === 0) return -REJECT.lock - 1;
+    if (f.providerCappedRate !== null || f.blockConnectCost) {
+      let m = 0;
+      for (let k = 0; k < n; k++) {
+        const c = keepCost[k]!;
+        if (f.providerCappedRate !== null && this.costRate[c]! > f.providerCappedRate) continue;
+        if (f.blockConnectCost && this.costFee[c]! > 0) continue;
+        keepCost[m] = c; keepParent[m] = keepParent[k]!; m++;
+      }
+      n = m;
+      if (n === 0) return -REJECT.providerCap - 1;
+    }
+    if (!f.profitAssurance) return n;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const c = keepCost[k]!;
+      if (!neverLoses(sell, this.costRows[c]!, f.maxDuration)) continue;
+      keepCost[m] = c; keepParent[m] = keepParent[k]!; m++;
+    }
+    return m === 0 ? -REJECT.profitAssurance - 1 : m;
   }
 
   /**
@@ -488,19 +640,33 @@ class Flattener {
    * - reverse-lcr: rate descending, then connection fee descending, then parent position;
    * - priority: the card's priority list; parents not listed follow in lcr order;
    * - weighted, round-robin, random: stored in lcr order; the runtime chooses per call.
+   * Sorts keepCost[0 … n) (and keepParent along) in place: an insertion sort, as n ≤ parents.
    */
-  private orderCandidates(strategy: Strategy, rank: Int32Array, keep: { cost: number; parent: number }[]): number[] {
-    const rows = this.costRows;
+  private orderCandidates(strategy: Strategy, rank: Int32Array, keepCost: Int32Array, keepParent: Int32Array, n: number): void {
+    const rate = this.costRate;
+    const fee = this.costFee;
     const sign = strategy === 'reverse-lcr' ? -1 : 1;
-    keep.sort((a, b) => {
-      if (strategy === 'priority' && rank[a.parent] !== rank[b.parent]) return rank[a.parent]! - rank[b.parent]!;
-      const x = rows[a.cost]!;
-      const y = rows[b.cost]!;
-      if (x.rate !== y.rate) return sign * (x.rate - y.rate);
-      if (x.connectFee !== y.connectFee) return sign * (x.connectFee - y.connectFee);
-      return a.parent - b.parent;
-    });
-    return keep.map((k) => k.cost);
+    const priority = strategy === 'priority';
+    for (let k = 1; k < n; k++) {
+      const c = keepCost[k]!;
+      const p = keepParent[k]!;
+      let q = k - 1;
+      for (; q >= 0; q--) {
+        const d = keepCost[q]!;
+        const pd = keepParent[q]!;
+        // Is (d, pd) after (c, p)?
+        let after: boolean;
+        if (priority && rank[pd] !== rank[p]) after = rank[pd]! > rank[p]!;
+        else if (rate[d] !== rate[c]) after = sign * (rate[d]! - rate[c]!) > 0;
+        else if (fee[d] !== fee[c]) after = sign * (fee[d]! - fee[c]!) > 0;
+        else after = pd > p;
+        if (!after) break;
+        keepCost[q + 1] = d;
+        keepParent[q + 1] = pd;
+      }
+      keepCost[q + 1] = c;
+      keepParent[q + 1] = p;
+    }
   }
 }
 

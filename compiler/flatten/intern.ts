@@ -2,18 +2,30 @@
 // (destination, type, reason, fee, candidates…) tuples at wholesale scale, where string keys cost
 // more time in hashing and garbage collection than the rest of flattening together.
 // Ids are handed out in first-seen order, so the result is as deterministic as the input order.
+//
+// Memory is what limits a wholesale build (~7M shapes of ~9 words), so:
+// - the words live in an Int32Array while every word fits in 32 bits (half the memory of
+//   doubles), and move to a Float64Array the first time one does not;
+// - tuples are appended to the pool in id order, so a tuple's length is the distance to the next
+//   tuple's start, not a separate array;
+// - each slot of the open-addressing table keeps its tuple's hash beside the id, so a probe past
+//   another tuple rarely touches the pool, and growing the table never hashes a tuple again;
+// - seal() drops the table once no more tuples will be added; the tuples stay readable.
 
 export class TupleInterner {
-  private pool = new Float64Array(1 << 16);
+  private pool: Int32Array | Float64Array = new Int32Array(1 << 16);
   private poolLength = 0;
+  /** starts[id] … starts[id + 1]: the words of tuple id in the pool. */
   private starts = new Int32Array(1 << 12);
-  private lengths = new Int32Array(1 << 12);
-  private table = new Int32Array(1 << 12).fill(-1);
+  /** Per slot: [id (−1: empty), hash of that tuple]; side by side so a probe reads one cache line. */
+  private table: Int32Array | undefined = new Int32Array(2 << 12).fill(-1);
   private mask = (1 << 12) - 1;
   count = 0;
 
   /** The id of `t[0 … n)`, adding it if new. */
   intern(t: ArrayLike<number>, n = t.length): number {
+    const table = this.table;
+    if (!table) throw new Error('internal: TupleInterner used after seal()');
     let h = 0x811c9dc5 ^ n;
     for (let i = 0; i < n; i++) {
       const v = t[i]!;
@@ -21,74 +33,92 @@ export class TupleInterner {
       h = Math.imul(h ^ ((v / 4294967296) | 0), 0x01000193);
     }
     h ^= h >>> 15;
-    let slot = h & this.mask;
+    const mask = this.mask;
+    const starts = this.starts;
+    let slot = h & mask;
     for (;;) {
-      const id = this.table[slot]!;
+      const id = table[2 * slot]!;
       if (id < 0) break;
-      if (this.lengths[id] === n) {
-        const s = this.starts[id]!;
-        let same = true;
-        for (let i = 0; i < n; i++) if (this.pool[s + i] !== t[i]) { same = false; break; }
-        if (same) return id;
+      if (table[2 * slot + 1] === h) {
+        const s = starts[id]!;
+        if (starts[id + 1]! - s === n) {
+          const pool = this.pool;
+          let same = true;
+          for (let i = 0; i < n; i++) if (pool[s + i] !== t[i]) { same = false; break; }
+          if (same) return id;
+        }
       }
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
     const id = this.count++;
-    if (id >= this.starts.length) {
-      this.starts = grow(this.starts, this.starts.length * 2);
-      this.lengths = grow(this.lengths, this.lengths.length * 2);
+    if (id + 2 > this.starts.length) {
+      const b = new Int32Array(this.starts.length * 2);
+      b.set(this.starts);
+      this.starts = b;
     }
     if (this.poolLength + n > this.pool.length) {
       let cap = this.pool.length * 2;
       while (cap < this.poolLength + n) cap *= 2;
-      const next = new Float64Array(cap);
+      const next = this.pool instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap);
       next.set(this.pool.subarray(0, this.poolLength));
       this.pool = next;
     }
-    this.starts[id] = this.poolLength;
-    this.lengths[id] = n;
-    for (let i = 0; i < n; i++) this.pool[this.poolLength++] = t[i]!;
-    this.table[slot] = id;
+    if (this.pool instanceof Int32Array) {
+      for (let i = 0; i < n; i++) {
+        const v = t[i]!;
+        if ((v | 0) !== v) {
+          this.pool = Float64Array.from(this.pool);
+          break;
+        }
+      }
+    }
+    const pool = this.pool;
+    let at = this.poolLength;
+    for (let i = 0; i < n; i++) pool[at++] = t[i]!;
+    this.poolLength = at;
+    this.starts[id + 1] = at;
+    table[2 * slot] = id;
+    table[2 * slot + 1] = h;
     if (this.count * 2 > this.mask) this.rehash();
     return id;
   }
 
+  /** Frees the lookup table and spare capacity: no more intern() calls; get, length and word keep working. */
+  seal(): void {
+    this.table = undefined;
+    if (this.pool.length > this.poolLength) this.pool = this.pool.slice(0, this.poolLength);
+    if (this.starts.length > this.count + 1) this.starts = this.starts.slice(0, this.count + 1);
+  }
+
   /** The words of tuple `id` (a view: copy before the next intern if you keep it). */
-  get(id: number): Float64Array {
-    return this.pool.subarray(this.starts[id]!, this.starts[id]! + this.lengths[id]!);
+  get(id: number): Int32Array | Float64Array {
+    return this.pool.subarray(this.starts[id]!, this.starts[id + 1]!);
   }
 
   length(id: number): number {
-    return this.lengths[id]!;
+    return this.starts[id + 1]! - this.starts[id]!;
   }
 
   word(id: number, i: number): number {
     return this.pool[this.starts[id]! + i]!;
   }
 
+  /** Doubles the table, walking the old one in slot order (the new slots then fill in order too). */
   private rehash(): void {
+    const old = this.table!;
     const size = (this.mask + 1) * 2;
     this.mask = size - 1;
-    this.table = new Int32Array(size).fill(-1);
-    for (let id = 0; id < this.count; id++) {
-      const s = this.starts[id]!;
-      const n = this.lengths[id]!;
-      let h = 0x811c9dc5 ^ n;
-      for (let i = 0; i < n; i++) {
-        const v = this.pool[s + i]!;
-        h = Math.imul(h ^ (v >>> 0), 0x01000193);
-        h = Math.imul(h ^ ((v / 4294967296) | 0), 0x01000193);
-      }
-      h ^= h >>> 15;
-      let slot = h & this.mask;
-      while (this.table[slot]! >= 0) slot = (slot + 1) & this.mask;
-      this.table[slot] = id;
+    const table = new Int32Array(2 * size).fill(-1);
+    const mask = this.mask;
+    for (let k = 0; k < old.length; k += 2) {
+      const id = old[k]!;
+      if (id < 0) continue;
+      const h = old[k + 1]!;
+      let slot = h & mask;
+      while (table[2 * slot]! >= 0) slot = (slot + 1) & mask;
+      table[2 * slot] = id;
+      table[2 * slot + 1] = h;
     }
+    this.table = table;
   }
-}
-
-function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(size);
-  b.set(a);
-  return b;
 }
