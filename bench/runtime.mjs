@@ -324,38 +324,44 @@ async function main() {
     rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors`, `${fmt(d.rps / h.rps, 2)}× hello-world, ${fmt(d.rps / hb.rps, 2)}× same-size body`]);
   }
 
-  // ---- swaps under load
+  // ---- swaps under load, next to the same load without swaps (the control)
   if (SIPP || WRK) {
-    const sport = await freePort('udp');
-    const hport = await freePort('tcp');
-    const p = serve(live, sport, hport);
-    await waitHttp(`http://127.0.0.1:${hport}/readyz`);
-    await waitSip(sport);
-    let swaps = 0;
-    let stopSwapping = false;
-    const swapper = (async () => {
-      while (!stopSwapping) {
-        await sleep(1000);
-        if (stopSwapping) break;
-        copyFileSync(swaps % 2 ? a1 : a2, live + '.tmp');
-        renameSync(live + '.tmp', live);
-        swaps++;
-      }
-    })();
     const rate = Math.round(RATE / 4);
-    log(`swapping the artefact every second under sipp ${rate}/s + wrk for ${SECONDS + 2}s …`);
-    const [s, w] = await Promise.all([
-      SIPP ? sipp(sport, rate, SECONDS + 2, 'swap') : undefined,
-      WRK ? wrk(`http://127.0.0.1:${hport}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=swap`, SECONDS + 2, 16) : undefined,
-    ]);
-    stopSwapping = true;
-    await swapper;
-    const m = await (await fetch(`http://127.0.0.1:${hport}/metrics`)).text();
-    const activated = Number(/^dialplane_artefact_swaps_total (\d+)/m.exec(m)?.[1] ?? 0) - 1;
-    const refused = Number(/^dialplane_artefact_refusals_total (\d+)/m.exec(m)?.[1] ?? 0);
-    await stop(p);
-    if (s) rows.push([`swap every 1 s (${swaps} files, ${activated} activated, ${refused} refused)`, `sipp ${fmt(rate)}/s → dialplane serve`, `${fmt(s.rate)} calls/s`, `${fmt(s.failed)} failed of ${fmt(s.ok + s.failed)}`, '']);
-    if (w) rows.push([`swap every 1 s (same run)`, 'wrk 16 conns → GET /v1/route', `${fmt(w.rps)} decisions/s`, `p50 ${fmt(w.p50, 3)} ms, p99 ${fmt(w.p99, 3)} ms, **p99.9 ${fmt(w.p999, 2)} ms**, ${w.errors} errors`, '']);
+    const mixed = async (swapping) => {
+      const sport = await freePort('udp');
+      const hport = await freePort('tcp');
+      copyFileSync(a1, live);
+      const p = serve(live, sport, hport);
+      await waitHttp(`http://127.0.0.1:${hport}/readyz`);
+      await waitSip(sport);
+      let swaps = 0;
+      let stopSwapping = false;
+      const swapper = (async () => {
+        while (swapping && !stopSwapping) {
+          await sleep(1000);
+          if (stopSwapping) break;
+          copyFileSync(swaps % 2 ? a1 : a2, live + '.tmp');
+          renameSync(live + '.tmp', live);
+          swaps++;
+        }
+      })();
+      log(`${swapping ? 'swapping the artefact every second' : 'control, no swaps'} under sipp ${rate}/s + wrk for ${SECONDS + 2}s …`);
+      const [sr, wr] = await Promise.all([
+        SIPP ? sipp(sport, rate, SECONDS + 2, swapping ? 'swap' : 'control') : undefined,
+        WRK ? wrk(`http://127.0.0.1:${hport}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=swap`, SECONDS + 2, 16) : undefined,
+      ]);
+      stopSwapping = true;
+      await swapper;
+      const m = await (await fetch(`http://127.0.0.1:${hport}/metrics`)).text();
+      const activated = Number(/^dialplane_artefact_swaps_total (\d+)/m.exec(m)?.[1] ?? 0) - 1;
+      const refused = Number(/^dialplane_artefact_refusals_total (\d+)/m.exec(m)?.[1] ?? 0);
+      await stop(p);
+      const what = swapping ? `swap every 1 s (${swaps} files, ${activated} activated, ${refused} refused)` : 'control: same load, no swap';
+      if (sr) rows.push([what, `sipp ${fmt(rate)}/s → dialplane serve`, `${fmt(sr.rate)} calls/s`, `${fmt(sr.failed)} failed of ${fmt(sr.ok + sr.failed)}`, '']);
+      if (wr) rows.push([`${swapping ? 'swap' : 'control'} (same run)`, 'wrk 16 conns → GET /v1/route', `${fmt(wr.rps)} decisions/s`, `p50 ${fmt(wr.p50, 3)} ms, p99 ${fmt(wr.p99, 3)} ms, **p99.9 ${fmt(wr.p999, 2)} ms**, ${wr.errors} errors`, '']);
+    };
+    await mixed(false);
+    await mixed(true);
   }
 
   notes.push(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs (other work on the machine skews every row alike, but not equally)`);

@@ -302,8 +302,13 @@ export async function startAdminServer(o: AdminOptions): Promise<Listener> {
   }));
 
   app.post('/v1/admin/gateways/:carrier/:gateway/:action', guarded((res, req) => {
-    const carrier = decodeURIComponent(req.getParameter(0));
-    const gateway = decodeURIComponent(req.getParameter(1));
+    let carrier: string, gateway: string;
+    try {
+      carrier = decodeURIComponent(req.getParameter(0));
+      gateway = decodeURIComponent(req.getParameter(1));
+    } catch {
+      return sendError(res, 400, 'malformed %-escape in the carrier or gateway', 'gateway');
+    }
     const action = req.getParameter(2);
     if (action !== 'disable' && action !== 'enable') return sendError(res, 404, 'action must be disable or enable', 'action');
     if (!holder.active) return sendError(res, 503, 'no routing artefact is loaded yet');

@@ -129,6 +129,7 @@ describe('dialplane serve over HTTP and WebSocket', () => {
   it('changes the answer when gateways are disabled, and back when enabled', async () => {
     const carriers = async () => (JSON.parse((await get(`/v1/route?${CALL}`)).body).targets as { carrier: string }[]).map((t) => t.carrier);
     expect((await admin('/v1/admin/gateways/albion/nope/disable')).status).toBe(404);
+    expect((await admin('/v1/admin/gateways/albion/%E0%A4%A/disable')).status).toBe(400);
     // Rheinwelle has two gateways, no backups: with both off it has none, and drops out.
     for (const g of ['fra-1', 'fra-2']) expect((await admin(`/v1/admin/gateways/rheinwelle/${g}/disable`)).status).toBe(200);
     const d = JSON.parse((await get(`/v1/route?${CALL}`)).body);
