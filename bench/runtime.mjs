@@ -11,7 +11,8 @@
 //         load the server: p99.9 latency and failed calls.
 //
 // Loopback only; every peer is started here, by PID, on free ports, and killed by that PID.
-// Environment: BENCH_SIP_RATE (default 20000 calls/s offered), BENCH_SECONDS (default 6).
+// Environment: BENCH_SIP_RATE (default 20000 calls/s offered), BENCH_SECONDS (default 6),
+// BENCH_ROUNDS (SIP rounds, best kept; default 2).
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const BIN = join(ROOT, 'bin/dialplane.js');
 const SCENARIO = join(ROOT, 'docs/sipp-uac-302.xml');
 const RATE = Number(process.env.BENCH_SIP_RATE ?? 20000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const NUMBER = '447400123456';
 const dir = mkdtempSync(join(tmpdir(), 'dialplane-bench-'));
 const children = new Set();
@@ -243,19 +245,23 @@ async function main() {
 
   // ---- SIP
   const sip = {};
+  const all = { dialplane: [], kamailio: [], bare: [] };
+  // Best of two rounds, subjects interleaved: other work on the machine comes and goes, and a
+  // subject measured once would carry whatever load happened to coincide with it.
+  const keep = (key, r) => { all[key].push(r); if (!sip[key] || r.rate > sip[key].rate) sip[key] = r; };
+  const modules = KAMAILIO && kamailioModules();
   if (!SIPP) notes.push('SIP rows skipped: sipp not installed (apt-get install sip-tester)');
-  else {
+  else for (let round = 1; round <= ROUNDS; round++) {
     {
       const port = await freePort('udp');
       const p = serve(live, port, 0);
       await waitSip(port);
       await sipp(port, 2000, 1, 'warm-dialplane');
-      log(`sipp → dialplane serve at ${RATE}/s for ${SECONDS}s …`);
-      sip.dialplane = await sipp(port, RATE, SECONDS, 'dialplane');
+      log(`[${round}/${ROUNDS}] sipp → dialplane serve at ${RATE}/s for ${SECONDS}s …`);
+      keep('dialplane', await sipp(port, RATE, SECONDS, 'dialplane'));
       await stop(p);
     }
-    const modules = KAMAILIO && kamailioModules();
-    if (!KAMAILIO || !modules) notes.push('Kamailio row skipped: kamailio or carrierroute.so not installed');
+    if (!KAMAILIO || !modules) { if (round === 1) notes.push('Kamailio row skipped: kamailio or carrierroute.so not installed'); }
     else {
       const port = await freePort('udp');
       const cfg = kamailioConfig(port, modules);
@@ -266,8 +272,8 @@ async function main() {
         try {
           await waitSip(port);
           await sipp(port, 2000, 1, 'warm-kamailio');
-          log(`sipp → Kamailio carrierroute at ${RATE}/s for ${SECONDS}s …`);
-          sip.kamailio = await sipp(port, RATE, SECONDS, 'kamailio');
+          log(`[${round}/${ROUNDS}] sipp → Kamailio carrierroute at ${RATE}/s for ${SECONDS}s …`);
+          keep('kamailio', await sipp(port, RATE, SECONDS, 'kamailio'));
         } finally {
           await stop(p);
         }
@@ -276,12 +282,14 @@ async function main() {
     {
       const port = await freePort('udp');
       const p = start(process.execPath, ['-e', BARE, String(port)]);
-      await waitSip(port).catch(() => {}); // it answers INVITEs only: give it a moment instead
-      await sleep(300);
-      log(`sipp → bare Node UDP responder at ${RATE}/s for ${SECONDS}s …`);
-      sip.bare = await sipp(port, RATE, SECONDS, 'bare');
+      await sleep(500); // it answers INVITEs only
+      log(`[${round}/${ROUNDS}] sipp → bare Node UDP responder at ${RATE}/s for ${SECONDS}s …`);
+      keep('bare', await sipp(port, RATE, SECONDS, 'bare'));
       await stop(p);
     }
+  }
+  if (SIPP) notes.push(`SIP rounds (calls/s, failed): ${Object.entries(all).filter(([, v]) => v.length).map(([k, v]) => `${k} ${v.map((r) => `${fmt(r.rate)}/${fmt(r.failed)}`).join(', ')}`).join('; ')}; the table shows each subject's best round`);
+  if (SIPP) {
     const base = sip.kamailio?.rate;
     for (const [key, label] of [['dialplane', '`dialplane serve` (Router, demo artefact)'], ['kamailio', 'Kamailio carrierroute, 1 worker, sl 302'], ['bare', 'bare Node UDP responder (fixed 302)']]) {
       const r = sip[key];
