@@ -1,11 +1,5 @@
-// `dialplane <command>`: the operator's entry point. Each command lives in cli/commands/.
-import { runCheck } from './commands/check.js';
-import { runBuild } from './commands/build.js';
-import { runInspect } from './commands/inspect.js';
-import { runLookup } from './commands/lookup.js';
-import { runExplain } from './commands/explain.js';
-import { runTest } from './commands/test.js';
-import { runServe } from './commands/serve.js';
+// `dialplane <command>`: the operator's entry point. Each command lives in cli/commands/ and is
+// loaded on demand, so `check` does not start uWebSockets.js and `serve` does not load TypeScript.
 
 const USAGE = `usage: dialplane <command> [options]
 
@@ -22,29 +16,27 @@ commands:
                    --format human|junit|json   --filter <text>   --as-of <time>
   serve --artefact <f.dpa>  SIP redirect + HTTP/WebSocket API, hot reload
                    --sip 127.0.0.1:5060   --http 127.0.0.1:8080   --admin 127.0.0.1:8081 (needs --admin-token)
+  diff <base> <head>        semantic routing diff; each side a git ref, a directory or an artefact
+                   --format markdown|json   --routes <dir>   (exit 0 no change, 2 changes, 1 error)
+  keygen [-o dir]           a minisign-format key pair (dialplane.key, dialplane.pub)
+  sign <file.dpa> --key <k> [--expires 30d]   a prehashed minisign signature (<file>.minisig)
+  verify <file.dpa> --pub <p> [--pub <p2>…]   signature, serial and expiry checks a node applies
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'check':
-      return runCheck(rest);
-    case 'build':
-      return runBuild(rest);
-    case 'inspect':
-      return runInspect(rest);
-    case 'lookup':
-      return runLookup(rest);
+    case 'check': return (await import('./commands/check.js')).runCheck(rest);
+    case 'build': return (await import('./commands/build.js')).runBuild(rest);
+    case 'inspect': return (await import('./commands/inspect.js')).runInspect(rest);
+    case 'lookup': return (await import('./commands/lookup.js')).runLookup(rest);
     case 'diff': return (await import('./commands/diff.js')).runDiff(rest);
     case 'keygen': return (await import('./commands/keygen.js')).runKeygen(rest);
     case 'sign': return (await import('./commands/sign.js')).runSign(rest);
     case 'verify': return (await import('./commands/verify.js')).runVerify(rest);
-    case 'explain':
-      return runExplain(rest);
-    case 'test':
-      return runTest(rest);
-    case 'serve':
-      return runServe(rest);
+    case 'explain': return (await import('./commands/explain.js')).runExplain(rest);
+    case 'test': return (await import('./commands/test.js')).runTest(rest);
+    case 'serve': return (await import('./commands/serve.js')).runServe(rest);
     case undefined:
     case 'help':
     case '--help':
