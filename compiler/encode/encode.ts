@@ -396,7 +396,7 @@ class Encoder {
       return at;
     };
     const root = newNode();
-    const { keys } = t.keySet;
+    const { keys, parent } = t.keySet;
     const kept: number[] = [];
     for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) kept.push(i);
     for (let q = 0; q < kept.length; q++) {
@@ -409,7 +409,13 @@ class Encoder {
       }
       const value = valueId(t.sell[i]!, t.shape[i]!);
       const next = kept[q + 1];
-      const hasDescendant = next !== undefined && keys[next]!.startsWith(key);
+      // A later kept key extends this one iff this key is among its ancestors (keySet.parent).
+      let hasDescendant = false;
+      if (next !== undefined) {
+        let a = parent[next]!;
+        while (a > i) a = parent[a]!;
+        hasDescendant = a === i;
+      }
       let node = root;
       if (key.length === 0) {
         nodes.set(root * F.NODE_WORDS, value + 1);

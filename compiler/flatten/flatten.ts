@@ -170,8 +170,10 @@ interface EffectiveDeck {
   prefixes: string[];
   /** Row in force per prefix. */
   rows: Int32Array;
-  /** Sort key of each prefix (see prefixHead). */
+  /** Sort key of each prefix (see prefixHead); NaN when the deck has a prefix that is not digits. */
   head: Float64Array;
+  /** Length of each prefix. */
+  len: Uint8Array;
 }
 
 /** Per card and key: what every table of the card starts from. */
@@ -334,7 +336,8 @@ class Flattener {
     const head = new Float64Array(prefixes.length);
     if (digits) for (let i = 0; i < prefixes.length; i++) head[i] = heads[chosen[i]!]!;
     else head.fill(NaN); // NaN marks "compare as text"
-    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head };
+    const len = Uint8Array.from(prefixes, (p) => p.length);
+    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head, len };
     this.effective.set(deck.id, out);
     return out;
   }
@@ -404,7 +407,8 @@ class Flattener {
     const numeric = effs.every((e) => e.head.length === 0 || !Number.isNaN(e.head[0]!)) && ovPrefixes.every(allDigits);
     const ovHead = new Float64Array(ovPrefixes.length);
     if (numeric) ovPrefixes.forEach((p, i) => (ovHead[i] = prefixHead(p)));
-    const lists: { prefixes: string[]; head: Float64Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead }];
+    const ovLen = Uint8Array.from(ovPrefixes, (p) => p.length);
+    const lists: { prefixes: string[]; head: Float64Array; len: Uint8Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead, len: ovLen }];
     const L = lists.length;
 
     // The union of the parents' (and the overrides') sorted prefixes, by an L-way merge; each
@@ -413,6 +417,8 @@ class Flattener {
     const at = lists.map((l) => new Int32Array(l.prefixes.length));
     const pos = new Int32Array(L);
     const keys: string[] = [];
+    const keyHead: number[] = [];
+    const keyLen: number[] = [];
     for (;;) {
       let m = -1;
       let mText = '';
@@ -431,11 +437,16 @@ class Flattener {
       }
       if (m < 0) break;
       const k = keys.length;
+      const mLen = mText.length;
       keys.push(mText);
+      keyHead.push(mHead);
+      keyLen.push(mLen);
+      // Equal prefixes: equal heads and lengths settle it up to HEAD_DIGITS digits.
+      const short = numeric && mLen <= HEAD_DIGITS;
       for (let j = m; j < L; j++) {
         const l = lists[j]!;
         const p = pos[j]!;
-        if (p < l.prefixes.length && l.prefixes[p] === mText) {
+        if (p < l.prefixes.length && (short ? l.head[p] === mHead && l.len[p] === mLen : l.prefixes[p] === mText)) {
           at[j]![p] = k;
           pos[j] = p + 1;
         }
@@ -446,7 +457,18 @@ class Flattener {
     const stack: number[] = [];
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
-      while (stack.length > 0 && !k.startsWith(keys[stack[stack.length - 1]!]!)) stack.pop();
+      const len = keyLen[i]!;
+      const head = keyHead[i]!;
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const tl = keyLen[top]!;
+        // Is keys[top] a prefix of k? Digits only and short: compare heads cut to its length.
+        const isPrefix = numeric && len <= HEAD_DIGITS
+          ? tl <= len && Math.floor(head / POW10[HEAD_DIGITS - tl]!) * POW10[HEAD_DIGITS - tl]! === keyHead[top]!
+          : k.startsWith(keys[top]!);
+        if (isPrefix) break;
+        stack.pop();
+      }
       parent[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
       stack.push(i);
     }
@@ -461,7 +483,7 @@ class Flattener {
       for (let i = 0; i < eff.prefixes.length; i++) {
         const k = where[i]!;
         row[k * P + j] = eff.rows[i]!;
-        rowLen[k * P + j] = eff.prefixes[i]!.length;
+        rowLen[k * P + j] = eff.len[i]!;
       }
     }
     for (let i = 0; i < n; i++) {

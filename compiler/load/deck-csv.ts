@@ -187,12 +187,13 @@ export function prefixProblem(text: string, minDigits: number, noun = 'prefix'):
  */
 export class DeckRowChecker {
   private readonly builder = new DeckBuilder(4096);
-  private readonly names = new Map<string, string>();
+  /** Destination text → index in the builder's names. */
+  private readonly names = new Map<string, number>();
   private readonly types = new Map<string, number>();
   private lastDateText = '';
   private lastDate = ALWAYS;
   private lastDestText = '';
-  private lastDest = '';
+  private lastDest = -1;
   // Kept rows for the duplicate check: the first kept row of each prefix, then a chain through the
   // prefix's rows for other effective dates. A Map keyed by fresh strings cost ~1 µs a row at 300k
   // rows (hashing plus cache misses), more than all the parsing; numeric keys in typed arrays don't.
@@ -321,14 +322,15 @@ export class DeckRowChecker {
 
     // Decks are usually grouped by destination: compare with the last name before hashing.
     const destText = src.text('destination') ?? '';
-    let destination = destText === this.lastDestText ? this.lastDest : this.names.get(destText);
+    let destination = destText === this.lastDestText && this.lastDest >= 0 ? this.lastDest : this.names.get(destText);
     if (destination === undefined) {
-      destination = ownString(destText);
-      this.names.set(destination, destination);
+      const name = ownString(destText);
+      destination = this.builder.nameId(name);
+      this.names.set(name, destination);
     }
     this.lastDestText = destText;
     this.lastDest = destination;
-    this.builder.push({ prefix: prefix!, destination, rate: rate!, connectFee: connectFee!, initial, increment, type, effective, line: src.line });
+    this.builder.pushRow(prefix!, destination, rate!, connectFee!, initial, increment, type, effective, src.line);
     return true;
   }
 
@@ -404,35 +406,36 @@ function prefixKey(prefix: string): number {
 
 /** Open addressing over typed arrays: prefixKey → row index. */
 class PrefixTable {
-  private keys = new Float64Array(1 << 12).fill(-1);
-  private values = new Int32Array(1 << 12);
+  /** Per slot [key (−1: empty), value], side by side: one cache line per probe. */
+  private slots = new Float64Array(2 << 12).fill(-1);
+  private mask = (1 << 12) - 1;
   private size = 0;
 
   get(key: number): number {
-    const mask = this.keys.length - 1;
+    const { slots, mask } = this;
     for (let i = hashKey(key) & mask; ; i = (i + 1) & mask) {
-      const k = this.keys[i]!;
-      if (k === key) return this.values[i]!;
+      const k = slots[2 * i]!;
+      if (k === key) return slots[2 * i + 1]!;
       if (k < 0) return -1;
     }
   }
 
   set(key: number, value: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
-    const mask = this.keys.length - 1;
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const { slots, mask } = this;
     let i = hashKey(key) & mask;
-    while (this.keys[i]! >= 0 && this.keys[i] !== key) i = (i + 1) & mask;
-    if (this.keys[i]! < 0) this.size++;
-    this.keys[i] = key;
-    this.values[i] = value;
+    while (slots[2 * i]! >= 0 && slots[2 * i] !== key) i = (i + 1) & mask;
+    if (slots[2 * i]! < 0) this.size++;
+    slots[2 * i] = key;
+    slots[2 * i + 1] = value;
   }
 
   private grow(): void {
-    const { keys, values } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(-1);
-    this.values = new Int32Array(keys.length * 2);
+    const old = this.slots;
+    this.mask = this.mask * 2 + 1;
+    this.slots = new Float64Array(2 * (this.mask + 1)).fill(-1);
     this.size = 0;
-    for (let i = 0; i < keys.length; i++) if (keys[i]! >= 0) this.set(keys[i]!, values[i]!);
+    for (let i = 0; i < old.length; i += 2) if (old[i]! >= 0) this.set(old[i]!, old[i + 1]!);
   }
 }
 

@@ -78,23 +78,33 @@ export class DeckBuilder {
   }
 
   push(row: DeckRow): void {
-    if (this.n === this.cap) this.grow();
-    const i = this.n++;
-    this.prefix.push(row.prefix);
-    let name = this.nameIndex.get(row.destination);
+    this.pushRow(row.prefix, this.nameId(row.destination), row.rate, row.connectFee, row.initial, row.increment, row.type, row.effective, row.line);
+  }
+
+  /** Index of a destination name in `names`, adding it (first-seen order) if new. */
+  nameId(destination: string): number {
+    let name = this.nameIndex.get(destination);
     if (name === undefined) {
       name = this.names.length;
-      this.names.push(row.destination);
-      this.nameIndex.set(row.destination, name);
+      this.names.push(destination);
+      this.nameIndex.set(destination, name);
     }
+    return name;
+  }
+
+  /** push() without a row object: `name` comes from nameId(). */
+  pushRow(prefix: string, name: number, rate: number, connectFee: number, initial: number, increment: number, type: number, effective: number, line: number): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.prefix.push(prefix);
     this.destination[i] = name;
-    this.rate[i] = row.rate;
-    this.connectFee[i] = row.connectFee;
-    this.initial[i] = row.initial;
-    this.increment[i] = row.increment;
-    this.type[i] = row.type;
-    this.effective[i] = row.effective;
-    this.line[i] = row.line;
+    this.rate[i] = rate;
+    this.connectFee[i] = connectFee;
+    this.initial[i] = initial;
+    this.increment[i] = increment;
+    this.type[i] = type;
+    this.effective[i] = effective;
+    this.line[i] = line;
   }
 
   finish(): DeckRows {
