@@ -962,7 +962,10 @@ export class Router {
   private pickGateway(carrier: CarrierInfo, q: CallQuery, to: string, from: string): number {
     const cr = carrier.cr;
     if (cr === null) return -1;
-    if (carrier.distribution === 0) return crSelectRandom(cr, this.random);
+    if (carrier.distribution === 0) {
+      const g = crSelectRandom(cr, this.random);
+      return g >= 0 && this.gatewayEnabled[carrier.gatewayFirst + g] === 1 ? g : -1;
+    }
     let hash: number;
     switch (carrier.distribution) {
       case 1: hash = crc32FirstToken(typeof q.callId === 'string' ? q.callId : ''); break;
@@ -971,7 +974,10 @@ export class Router {
       case 4: hash = crc32Ascii(typeof q.toUri === 'string' ? q.toUri : to); break;
       default: hash = crc32Ascii(typeof q.to === 'string' ? q.to : to); break;
     }
-    return crSelectByHash(cr, hash);
+    const g = crSelectByHash(cr, hash);
+    // carrierroute sends a disabled rule's calls to its backup whatever the backup's own state;
+    // a backup an operator has disabled too must not get calls, so such a pick is no gateway.
+    return g >= 0 && this.gatewayEnabled[carrier.gatewayFirst + g] === 1 ? g : -1;
   }
 
   private cardId(card: number): string {
