@@ -422,6 +422,12 @@ export const cases: ConformanceCase[] = [
     calls: [{ query: call('493012345'), expect: { carriers: ['b', 'a'], dropped: ['no-gateway'] } }],
   },
   {
+    name: 'a backup gateway an admin disabled too takes no calls: the carrier is dropped',
+    repo: () => base({ tweak: (r) => gateways(r.carriers.get('b')!, [{ id: 'g1', enabled: false, backup: 'g2' }, { id: 'g2', weight: 0.000001 }]) }),
+    disable: [['b', 'g2']],
+    calls: [{ query: call('493012345'), expect: { carriers: ['c', 'a'], dropped: ['no-gateway'] } }],
+  },
+  {
     name: 'a disabled carrier is dropped',
     repo: () => base({ tweak: (r) => { r.carriers.get('b')!.enabled = false; } }),
     calls: [{ query: call('493012345'), expect: { carriers: ['c', 'a'], dropped: ['carrier-disabled'] } }],

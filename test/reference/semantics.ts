@@ -422,6 +422,8 @@ export function referenceDecide(repo: RouteRepository, q: CallQuery, state: Refe
         }));
       }
     }
+    // A backup that is disabled too (by an admin) takes no calls.
+    if (gi >= 0 && !targetsCr[gi]!.enabled) gi = -1;
     if (gi < 0) { dropped.push({ carrier: c.carrier, card: c.deck, why: 'no-gateway' }); continue; }
     const gw = gws[gi]!;
     const kk = `carrier/${carrier.id}`;
