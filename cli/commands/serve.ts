@@ -2,20 +2,28 @@
 // answers SIP INVITEs with redirects, serves the HTTP/WebSocket API and, when a token is set, the
 // admin API on its own (loopback) listener; reloads the artefact when the file changes.
 // SIGTERM / SIGINT: stop accepting, finish what is in flight, exit 0.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parsePublicKey, type PublicKey } from '../../runtime/artefact/signature.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { ArtefactHolder } from '../../runtime/server/artefact-holder.js';
 import { routerDecider } from '../../runtime/server/engine.js';
 import { startAdminServer, startHttpServer, type Listener, type ServeState } from '../../runtime/server/http.js';
 import { Metrics } from '../../runtime/server/metrics.js';
+import { ArtefactPuller } from '../../runtime/server/pull.js';
 import { sipDecide } from '../../runtime/server/sip-adapter.js';
 import { SipServer } from '../../runtime/sip/server.js';
 
 const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
+       dialplane serve --pull <url> --trust <key.pub>… [--state-dir <dir>] [--poll 1s] [options]
   --artefact <file>      artefact to serve and watch                 (DIALPLANE_ARTEFACT)
+  --pull <url>           pull <url> and <url>.minisig over HTTP(S) instead (DIALPLANE_PULL)
+  --trust <key.pub>      a trusted signing key; repeat for several (required with --pull)
+  --state-dir <dir>      last good artefact + signature, for a cold start (DIALPLANE_STATE_DIR)
+  --poll <duration>      pull period, jittered ±20 %, backoff on errors (default 1s)  (DIALPLANE_POLL)
+  --pull-timeout <duration>  per-request time limit (default 30s)
   --sip <host:port|off>  SIP redirect server, UDP (default 127.0.0.1:5060)   (DIALPLANE_SIP)
   --sip-tcp              also listen on TCP                           (DIALPLANE_SIP_TCP=1)
   --http <host:port|off> HTTP/WebSocket API (default 127.0.0.1:8080)  (DIALPLANE_HTTP)
@@ -47,7 +55,7 @@ function env(name: string): string | undefined {
 }
 
 export async function runServe(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -56,6 +64,8 @@ export async function runServe(argv: string[]): Promise<number> {
         admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
         'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, 'public-key': { type: 'string' }, signature: { type: 'string' }, hints: { type: 'boolean' },
         'shutdown-timeout-ms': { type: 'string' },
+        pull: { type: 'string' }, trust: { type: 'string', multiple: true }, 'state-dir': { type: 'string' }, poll: { type: 'string' },
+        'pull-timeout': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -63,9 +73,19 @@ export async function runServe(argv: string[]): Promise<number> {
     return 2;
   }
   const str = (k: string, e: string, d?: string) => (values[k] as string | undefined) ?? env(e) ?? d;
-  const artefactPath = str('artefact', 'DIALPLANE_ARTEFACT');
-  if (!artefactPath) {
-    process.stderr.write(`dialplane serve: --artefact is required\n${USAGE}`);
+  const pullUrl = str('pull', 'DIALPLANE_PULL');
+  let pull: PullSetup | undefined;
+  if (pullUrl) {
+    const p = pullSetup(pullUrl, values as Record<string, unknown>, str);
+    if (typeof p === 'string') {
+      process.stderr.write(`dialplane serve: ${p}\n`);
+      return 2;
+    }
+    pull = p;
+  }
+  const artefactPath = pull ? join(pull.stateDir, 'current.dpa') : str('artefact', 'DIALPLANE_ARTEFACT');
+  if (!artefactPath || (pull && str('artefact', 'DIALPLANE_ARTEFACT'))) {
+    process.stderr.write(`dialplane serve: exactly one of --artefact and --pull is required\n${USAGE}`);
     return 2;
   }
   let sipAddr: Address | undefined, httpAddr: Address | undefined, adminAddr: Address | undefined;
@@ -87,8 +107,8 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stderr.write('dialplane serve: --limits must be on or off\n');
     return 2;
   }
-  let keys: PublicKey[] | undefined;
-  const keyFile = str('public-key', 'DIALPLANE_PUBLIC_KEY');
+  let keys: PublicKey[] | undefined = pull?.keys;
+  const keyFile = pull ? undefined : str('public-key', 'DIALPLANE_PUBLIC_KEY');
   if (keyFile) {
     try {
       keys = [parsePublicKey(readFileSync(keyFile, 'utf8'))];
@@ -109,17 +129,28 @@ export async function runServe(argv: string[]): Promise<number> {
   const state: ServeState = { draining: false, starting: true };
   const holder = new ArtefactHolder({ path: resolve(artefactPath), factory: routerDecider({ limits: limits === 'on' }), metrics, log, maxBytes, pollMs,
     ...(keys ? { signature: { keys, ...(sigFile ? { path: resolve(sigFile) } : {}) } } : {}) });
-  const first = await holder.reload('start');
-  if (!first.ok) {
-    log.fatal({ path: artefactPath, code: first.code, err: first.error }, 'no valid artefact to serve');
-    return 1;
+  let puller: ArtefactPuller | undefined;
+  if (pull) {
+    // Cold start from the state dir (verified again, expiry included), then one poll; without
+    // either the node still starts, not ready (/readyz 503), and keeps polling.
+    puller = new ArtefactPuller({ url: pull.url, keys: pull.keys, holder, stateDir: pull.stateDir, metrics, log, pollMs: pull.pollMs, maxBytes, timeoutMs: pull.timeoutMs });
+    await puller.coldStart();
+    await puller.pollOnce();
+    if (!holder.active) log.warn({ url: pull.url, stateDir: pull.stateDir }, 'no artefact yet (server unreachable and nothing usable in the state dir): not ready, still polling');
+    puller.start();
+  } else {
+    const first = await holder.reload('start');
+    if (!first.ok) {
+      log.fatal({ path: artefactPath, code: first.code, err: first.error }, 'no valid artefact to serve');
+      return 1;
+    }
+    holder.watch();
   }
-  holder.watch();
 
   const listeners: Listener[] = [];
   let sip: SipServer | undefined;
   try {
-    if (httpAddr) listeners.push(await startHttpServer({ holder, metrics, state, host: httpAddr.host, port: httpAddr.port, log }));
+    if (httpAddr) listeners.push(await startHttpServer({ holder, metrics, state, host: httpAddr.host, port: httpAddr.port, log, ...(puller ? { artefactStatus: () => puller.status() } : {}) }));
     if (adminAddr && token) listeners.push(await startAdminServer({ holder, metrics, state, host: adminAddr.host, port: adminAddr.port, token, log }));
     else if (adminAddr) log.warn({}, 'admin listener not started: no token (set DIALPLANE_ADMIN_TOKEN or --admin-token)');
     if (sipAddr) {
@@ -144,9 +175,9 @@ export async function runServe(argv: string[]): Promise<number> {
   const httpPort = httpAddr ? listeners[0]!.port : undefined;
   const sipPort = sip?.udpInfo().port;
   const adminPort = adminAddr && token ? listeners[httpAddr ? 1 : 0]!.port : undefined;
-  log.info({ serial: first.active.serial, http: httpAddr && `${httpAddr.host}:${httpPort}`, admin: adminPort && `${adminAddr!.host}:${adminPort}`, sip: sipAddr && `${sipAddr.host}:${sipPort}${tcp ? ' (udp+tcp)' : ' (udp)'}` }, 'serving');
+  log.info({ serial: holder.active?.serial ?? null, ...(pull ? { pull: pull.url } : {}), http: httpAddr && `${httpAddr.host}:${httpPort}`, admin: adminPort && `${adminAddr!.host}:${adminPort}`, sip: sipAddr && `${sipAddr.host}:${sipPort}${tcp ? ' (udp+tcp)' : ' (udp)'}` }, 'serving');
   if (values.hints) {
-    const lines = ['', `dialplane is serving artefact serial ${first.active.serial} (${artefactPath}). Try:`];
+    const lines = ['', `dialplane is serving artefact serial ${holder.active?.serial ?? '(none yet)'} (${pull ? pull.url : artefactPath}). Try:`];
     if (httpPort !== undefined) lines.push(`  curl -s 'http://${hostForUrl(httpAddr!.host)}:${httpPort}/v1/route?src=127.0.0.1&to=447400123456&callid=demo-1'`);
     if (sipPort !== undefined) lines.push(`  sipp -sf docs/sipp-uac-302.xml -s 447400123456 -i 127.0.0.1 -m 10 -r 5 ${hostForUrl(sipAddr!.host)}:${sipPort}`);
     if (httpPort !== undefined) lines.push(`  curl -s http://${hostForUrl(httpAddr!.host)}:${httpPort}/metrics`);
@@ -163,6 +194,7 @@ export async function runServe(argv: string[]): Promise<number> {
       state.draining = true;
       log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
       holder.stop();
+      puller?.stop();
       for (const l of listeners) l.stopListening();
       await sip?.close();
       const until = Date.now() + shutdownMs;
@@ -177,6 +209,46 @@ export async function runServe(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });
+}
+
+interface PullSetup { url: string; keys: PublicKey[]; stateDir: string; pollMs: number; timeoutMs: number }
+
+/** The --pull flags, checked; a string is the error to print. */
+function pullSetup(url: string, values: Record<string, unknown>, str: (k: string, e: string, d?: string) => string | undefined): PullSetup | string {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--pull must be an http(s) URL (got "${url}")`;
+  } catch {
+    return `--pull must be an http(s) URL (got "${url}")`;
+  }
+  const trust = (values.trust as string[] | undefined) ?? (env('DIALPLANE_TRUST')?.split(',') ?? []);
+  if (trust.length === 0) return '--pull needs at least one --trust <key.pub>: pulled artefacts are always signed';
+  const keys: PublicKey[] = [];
+  for (const f of trust) {
+    try {
+      keys.push(parsePublicKey(readFileSync(f, 'utf8')));
+    } catch (e) {
+      return `--trust ${f}: ${(e as Error).message}`;
+    }
+  }
+  const pollMs = parseDuration(str('poll', 'DIALPLANE_POLL', '1s')!);
+  if (pollMs === undefined || pollMs < 50) return '--poll must be a duration like 1s, 500ms, 2m (at least 50ms)';
+  const timeoutMs = parseDuration(str('pull-timeout', 'DIALPLANE_PULL_TIMEOUT', '30s')!);
+  if (timeoutMs === undefined || timeoutMs <= 0) return '--pull-timeout must be a duration like 30s';
+  let stateDir = str('state-dir', 'DIALPLANE_STATE_DIR');
+  if (!stateDir) {
+    stateDir = mkdtempSync(join(tmpdir(), 'dialplane-state-'));
+    process.stderr.write(`dialplane serve: no --state-dir: keeping pulled artefacts in ${stateDir}; a restart cannot cold-start from it\n`);
+  }
+  return { url, keys, stateDir: resolve(stateDir), pollMs, timeoutMs };
+}
+
+/** "1s", "500ms", "2m", "1h", or plain milliseconds → ms. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
 }
 
 function hostForUrl(h: string): string {

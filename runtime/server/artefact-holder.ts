@@ -110,6 +110,18 @@ export class ArtefactHolder {
     return this.queued;
   }
 
+  /**
+   * Loads another file pair (a pulled download) through the same checks and swap, serialized with
+   * reloads; `source` is what /v1/artefact reports. `minSerial` raises the rollback floor (the
+   * serial a puller holds on disk). The watched path is left alone.
+   */
+  async activateFile(path: string, signaturePath: string, source: string, minSerial?: number): Promise<ReloadResult> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.load('pull', { path, sigPath: signaturePath, source, ...(minSerial !== undefined ? { minSerial } : {}) })
+      .finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
   /** Starts the file watch and the stat fallback. */
   watch(): void {
     const name = basename(this.opts.path);
@@ -169,20 +181,21 @@ export class ArtefactHolder {
     await this.reload(trigger);
   }
 
-  private async load(trigger: string): Promise<ReloadResult> {
-    const path = this.opts.path;
+  private async load(trigger: string, from?: { path: string; sigPath: string; source: string; minSerial?: number }): Promise<ReloadResult> {
+    const path = from?.path ?? this.opts.path;
     const t0 = performance.now();
     let fileId = '';
     try {
-      fileId = await this.fileIdentity();
+      if (!from) fileId = await this.fileIdentity();
       const s = await stat(path);
       if (!s.isFile()) throw new ArtefactError('bad-header', `${path} is not a regular file`);
       if (s.size > this.maxBytes) throw new ArtefactError('too-large', `artefact of ${s.size} bytes exceeds the limit of ${this.maxBytes}`);
       const sig = this.opts.signature;
       let sigText = '';
-      const verifyOptions = { now: Date.now(), maxBytes: this.maxBytes, ...(this.active ? { minSerial: this.active.serial } : {}) };
+      const floor = Math.max(this.active?.serial ?? -1, from?.minSerial ?? -1);
+      const verifyOptions = { now: Date.now(), maxBytes: this.maxBytes, ...(floor >= 0 ? { minSerial: floor } : {}) };
       if (sig) {
-        const sp = this.sigPath();
+        const sp = from?.sigPath ?? this.sigPath();
         const ss = await stat(sp).catch(() => undefined);
         if (!ss) throw new SignatureRefused('missing-signature', `no signature ${sp} beside the artefact`);
         if (ss.size > SIGNATURE_FILE_MAX_BYTES) throw new SignatureRefused('malformed-signature', `signature file of ${ss.size} bytes is over ${SIGNATURE_FILE_MAX_BYTES}`);
@@ -198,7 +211,7 @@ export class ArtefactHolder {
       await turn();
       const artefact = decodeArtefact(bytes, { verifyHash: false, maxBytes: this.maxBytes });
       if (artefact.contentHash !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
-      this.seen = fileId;
+      if (!from) this.seen = fileId;
       const prev = this.active;
       if (prev && prev.contentHash === artefact.contentHash && prev.serial === artefact.serial) {
         return { ok: true, changed: false, active: prev };
@@ -213,7 +226,7 @@ export class ArtefactHolder {
       }
       const next: ActiveArtefact = {
         decider, serial: artefact.serial, revision: artefact.revision, contentHash: artefact.contentHash,
-        bytes: bytes.length, loadedAt: new Date(), source: path,
+        bytes: bytes.length, loadedAt: new Date(), source: from?.source ?? path,
       };
       this.active = next; // the swap
       const m = this.opts.metrics;

@@ -36,6 +36,8 @@ export interface HttpOptions {
   /** Largest batch (default 1000 queries) and body (default 1 MiB). */
   maxBatch?: number;
   maxBody?: number;
+  /** Extra state shown on /v1/artefact (the puller's: url, last success, last error). */
+  artefactStatus?: () => object;
 }
 
 export interface AdminOptions {
@@ -247,8 +249,9 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
   app.get('/metrics', (res) => send(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8'));
   app.get('/v1/artefact', (res) => {
     const a = holder.active;
-    if (!a) return sendError(res, 503, 'no routing artefact is loaded yet');
-    send(res, 200, JSON.stringify({ serial: a.serial, revision: a.revision, hash: a.contentHash, bytes: a.bytes, loadedAt: a.loadedAt.toISOString(), source: a.source }));
+    const extra = o.artefactStatus ? { pull: o.artefactStatus() } : {};
+    if (!a) return send(res, 503, JSON.stringify({ error: 'no routing artefact is loaded yet', serial: null, ...extra }));
+    send(res, 200, JSON.stringify({ serial: a.serial, revision: a.revision, hash: a.contentHash, bytes: a.bytes, loadedAt: a.loadedAt.toISOString(), source: a.source, ...extra }));
   });
   app.any('/*', (res) => sendError(res, 404, 'not found'));
 
