@@ -173,7 +173,7 @@ interface EffectiveDeck {
   /** Sort key of each prefix (see prefixHead); NaN when the deck has a prefix that is not digits. */
   head: Float64Array;
   /** Length of each prefix. */
-  len: Uint8Array;
+  len: Uint16Array;
 }
 
 /** Per card and key: what every table of the card starts from. */
@@ -336,7 +336,7 @@ class Flattener {
     const head = new Float64Array(prefixes.length);
     if (digits) for (let i = 0; i < prefixes.length; i++) head[i] = heads[chosen[i]!]!;
     else head.fill(NaN); // NaN marks "compare as text"
-    const len = Uint8Array.from(prefixes, (p) => p.length);
+    const len = Uint16Array.from(prefixes, (p) => p.length);
     const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head, len };
     this.effective.set(deck.id, out);
     return out;
@@ -407,8 +407,8 @@ class Flattener {
     const numeric = effs.every((e) => e.head.length === 0 || !Number.isNaN(e.head[0]!)) && ovPrefixes.every(allDigits);
     const ovHead = new Float64Array(ovPrefixes.length);
     if (numeric) ovPrefixes.forEach((p, i) => (ovHead[i] = prefixHead(p)));
-    const ovLen = Uint8Array.from(ovPrefixes, (p) => p.length);
-    const lists: { prefixes: string[]; head: Float64Array; len: Uint8Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead, len: ovLen }];
+    const ovLen = Uint16Array.from(ovPrefixes, (p) => p.length);
+    const lists: { prefixes: string[]; head: Float64Array; len: Uint16Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead, len: ovLen }];
     const L = lists.length;
 
     // The union of the parents' (and the overrides') sorted prefixes, by an L-way merge; each
@@ -421,23 +421,35 @@ class Flattener {
     const keyLen: number[] = [];
     for (;;) {
       let m = -1;
-      let mText = '';
       let mHead = 0;
+      let mLen = 0;
       for (let j = 0; j < L; j++) {
         const l = lists[j]!;
         const p = pos[j]!;
         if (p >= l.prefixes.length) continue;
-        const t = l.prefixes[p]!;
-        const h = l.head[p]!;
-        if (m < 0 || (numeric ? comparePrefix(h, t, mHead, mText) : byText(t, mText)) < 0) {
+        if (m < 0) {
           m = j;
-          mText = t;
+          mHead = l.head[p]!;
+          mLen = l.len[p]!;
+          continue;
+        }
+        // comparePrefix from the numbers alone; the text only where they cannot decide.
+        const h = l.head[p]!;
+        const n = l.len[p]!;
+        let less: boolean;
+        if (!numeric) less = byText(l.prefixes[p]!, lists[m]!.prefixes[pos[m]!]!) < 0;
+        else if (h !== mHead) less = h < mHead;
+        else if (n <= HEAD_DIGITS && mLen <= HEAD_DIGITS) less = n < mLen;
+        else less = l.prefixes[p]! < lists[m]!.prefixes[pos[m]!]!;
+        if (less) {
+          m = j;
           mHead = h;
+          mLen = n;
         }
       }
       if (m < 0) break;
       const k = keys.length;
-      const mLen = mText.length;
+      const mText = lists[m]!.prefixes[pos[m]!]!;
       keys.push(mText);
       keyHead.push(mHead);
       keyLen.push(mLen);
