@@ -22,7 +22,7 @@ const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
   --pull <url>           pull <url> and <url>.minisig over HTTP(S) instead (DIALPLANE_PULL)
   --trust <key.pub>      a trusted signing key; repeat for several (required with --pull)
   --state-dir <dir>      last good artefact + signature, for a cold start (DIALPLANE_STATE_DIR)
-  --poll <duration>      pull period, jittered ±20 %, backoff on errors (default 1s)  (DIALPLANE_POLL)
+  --poll <duration>      pull period, jittered ±10 %, backoff on errors (default 1s)  (DIALPLANE_POLL)
   --pull-timeout <duration>  per-request time limit (default 30s)
   --sip <host:port|off>  SIP redirect server, UDP (default 127.0.0.1:5060)   (DIALPLANE_SIP)
   --sip-tcp              also listen on TCP                           (DIALPLANE_SIP_TCP=1)
