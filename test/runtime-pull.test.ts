@@ -178,6 +178,16 @@ describe('pulling artefacts over HTTP', () => {
     expect(puller.status().consecutiveErrors).toBe(0);
   });
 
+  it('answers an admin reload in pull mode with a poll: unchanged, then the refusal reason', async () => {
+    const same = await puller.reloadNow();
+    expect(same).toMatchObject({ ok: true, changed: false });
+    const a = art(90);
+    publish(a, sign(a, key));
+    const refused = await puller.reloadNow();
+    expect(refused).toMatchObject({ ok: false, code: 'rollback' });
+    expect(holder.active?.serial).toBe(150);
+  });
+
   it('backs off exponentially while the server fails, instead of polling every period', async () => {
     server.misbehave.set('*', { kind: 'status', status: 503 });
     const b = make({ stateDir: join(dir, 'state-backoff'), pollMs: 50 });

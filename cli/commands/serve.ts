@@ -151,7 +151,7 @@ export async function runServe(argv: string[]): Promise<number> {
   let sip: SipServer | undefined;
   try {
     if (httpAddr) listeners.push(await startHttpServer({ holder, metrics, state, host: httpAddr.host, port: httpAddr.port, log, ...(puller ? { artefactStatus: () => puller.status() } : {}) }));
-    if (adminAddr && token) listeners.push(await startAdminServer({ holder, metrics, state, host: adminAddr.host, port: adminAddr.port, token, log }));
+    if (adminAddr && token) listeners.push(await startAdminServer({ holder, metrics, state, host: adminAddr.host, port: adminAddr.port, token, log, ...(puller ? { reload: () => puller.reloadNow() } : {}) }));
     else if (adminAddr) log.warn({}, 'admin listener not started: no token (set DIALPLANE_ADMIN_TOKEN or --admin-token)');
     if (sipAddr) {
       sip = await SipServer.start({

@@ -15,7 +15,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { CallQuery, Decision } from '../engine/decision.js';
-import type { ActiveArtefact, ArtefactHolder, HolderLog } from './artefact-holder.js';
+import type { ActiveArtefact, ArtefactHolder, HolderLog, ReloadResult } from './artefact-holder.js';
 import type { Channel, Metrics } from './metrics.js';
 import { decisionJson, parseFormat, parseQuery, QueryError, splitQueryString, toRtjson, type OutputFormat } from './query.js';
 
@@ -48,6 +48,8 @@ export interface AdminOptions {
   port: number;
   token: string;
   log?: HolderLog;
+  /** What POST /v1/admin/reload does (default: reload the artefact file; pull mode: poll now). */
+  reload?: () => Promise<ReloadResult>;
 }
 
 export interface Listener {
@@ -293,7 +295,7 @@ export async function startAdminServer(o: AdminOptions): Promise<Listener> {
     let aborted = false;
     res.onAborted(() => { aborted = true; });
     pending++;
-    holder.reload('admin').then((r) => {
+    (o.reload ? o.reload() : holder.reload('admin')).then((r) => {
       pending--;
       if (aborted) return;
       if (r.ok) send(res, 200, JSON.stringify({ ok: true, changed: r.changed, serial: r.active.serial, revision: r.active.revision }));

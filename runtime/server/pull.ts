@@ -30,7 +30,7 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync } from 
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SIGNATURE_FILE_MAX_BYTES, verifySignatureComment, type PublicKey, type TrustedComment } from '../artefact/signature.js';
-import type { ArtefactHolder, HolderLog } from './artefact-holder.js';
+import type { ArtefactHolder, HolderLog, ReloadResult } from './artefact-holder.js';
 import type { Metrics } from './metrics.js';
 
 export interface PullerOptions {
@@ -66,7 +66,7 @@ export interface PullStatus {
 }
 
 /** A pull that could not complete: `reason` is a refusal reason or an error kind. */
-class PullFailure extends Error {
+export class PullFailure extends Error {
   constructor(readonly reason: string, message: string, readonly final = false, readonly counted = false) {
     super(message);
   }
@@ -87,7 +87,7 @@ export class ArtefactPuller {
   private readonly sigUrl: string;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private inFlight: Promise<void> | undefined;
+  private inFlight: Promise<PullFailure | undefined> | undefined;
   private abort: AbortController | undefined;
   /** ETag of the last signature examined to a final outcome (activated or refused for good). */
   private etag: string | undefined;
@@ -144,8 +144,18 @@ export class ArtefactPuller {
     this.abort?.abort();
   }
 
+  /** A poll now, answered as a reload (the admin API's POST /v1/admin/reload in pull mode). */
+  async reloadNow(): Promise<ReloadResult> {
+    const before = this.opts.holder.active;
+    const failure = await this.pollOnce();
+    const a = this.opts.holder.active;
+    if (failure) return { ok: false, code: failure.reason, error: failure.message };
+    if (!a) return { ok: false, code: 'no-artefact', error: 'the server has no artefact this node accepts yet' };
+    return { ok: true, changed: a !== before, active: a };
+  }
+
   /** One poll (the tests call it directly). Never throws; concurrent calls share one run. */
-  pollOnce(): Promise<void> {
+  pollOnce(): Promise<PullFailure | undefined> {
     if (!this.inFlight) this.inFlight = this.poll().finally(() => { this.inFlight = undefined; });
     return this.inFlight;
   }
@@ -173,17 +183,19 @@ export class ArtefactPuller {
     return Math.round(this.pollMs / 2 + Math.random() * (ceiling - this.pollMs / 2)); // full jitter, never below pollMs/2
   }
 
-  private async poll(): Promise<void> {
+  private async poll(): Promise<PullFailure | undefined> {
     this.polls++;
     this.lastPollAt = this.now();
     try {
       await this.pull();
       this.consecutiveErrors = 0;
+      return undefined;
     } catch (e) {
       const f = e instanceof PullFailure ? e : new PullFailure(errorKind(e), errorMessage(e));
       if (!f.counted) this.noteError(f.reason, f.message);
       if (!f.final) this.consecutiveErrors++;
       else this.consecutiveErrors = 0;
+      return f;
     }
   }
 

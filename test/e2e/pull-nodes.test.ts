@@ -3,7 +3,7 @@
 // measured and printed; a rollback, a tampered and an expired artefact are refused by all three,
 // which keep serving; with the server killed the nodes keep serving, and a node restarted while
 // the server is down serves from its state dir.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,4 +193,30 @@ describe('three nodes pulling from one artefact server', () => {
     const r = await getJson(`${n.base}/v1/route?src=127.0.0.1&to=447400123456&callid=e2e-cold`);
     expect(r.body).toMatchObject({ status: 302, serial: latest });
   }, 40_000);
+
+  it('a new node with an empty state dir and the server down starts unready, and serves once the server is back', async () => {
+    const n = await startNode(join(dir, 'state-new'), false);
+    nodes.push(n);
+    const r = await until('listening', async () => { try { return await fetch(`${n.base}/readyz`); } catch { return undefined; } }, (v) => v !== undefined, 30_000);
+    expect(r!.status).toBe(503);
+    const a = await getJson(`${n.base}/v1/artefact`);
+    expect(a.status).toBe(503);
+    expect(a.body).toMatchObject({ serial: null, pull: { url: server.url, stateSerial: -1 } });
+    await server.start(Number(new URL(server.url).port));
+    server.publish(withSerial(art[2000]!, latest + 1), sign(withSerial(art[2000]!, latest + 1), key));
+    await until('serving after the server is back', () => serial(n), (v) => v === latest + 1, 40_000); // backoff ≤ 30 s
+    expect((await fetch(`${n.base}/readyz`)).status).toBe(200);
+  }, 60_000);
+
+  it('refuses to start a pulling node without a trusted key or with a bad URL', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'serve', ...args, '--sip', 'off', '--admin', 'off', '--http', 'off'], { cwd: ROOT, encoding: 'utf8' });
+    const noKey = run('--pull', server.url);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain('--pull needs at least one --trust');
+    const badUrl = run('--pull', 'ftp://example.org/x.dpa', '--trust', pub);
+    expect(badUrl.status).toBe(2);
+    expect(badUrl.stderr).toContain('--pull must be an http(s) URL');
+    const both = run('--pull', server.url, '--trust', pub, '--artefact', 'x.dpa');
+    expect(both.status).toBe(2);
+  });
 });
