@@ -153,6 +153,15 @@ describe('pulling artefacts over HTTP', () => {
     expect(readdirSync(stateDir).filter((f) => f.startsWith('artefact-'))).toHaveLength(2); // one pair, older ones removed
   });
 
+  it('accepts a gzip-encoded body, judging its size by the decoded bytes', async () => {
+    const a = art(152);
+    publish(a);
+    server.misbehave.set('/routing.dpa', { kind: 'gzip' });
+    await puller.pollOnce();
+    server.misbehave.clear();
+    expect(holder.active?.serial).toBe(152);
+  });
+
   it('keeps serving through 500s, a slow server (timeout) and a server that is down, counting each error', async () => {
     server.misbehave.set('*', { kind: 'status', status: 500 });
     await puller.pollOnce();
@@ -164,7 +173,7 @@ describe('pulling artefacts over HTTP', () => {
     server.misbehave.set('*', { kind: 'slow', ms: 150 });
     const patient = make({ stateDir: join(dir, 'state-patient'), timeoutMs: 5000 });
     await patient.p.pollOnce();
-    expect(patient.h.active?.serial).toBe(150); // slow but within the limit: fine
+    expect(patient.h.active?.serial).toBe(152); // slow but within the limit: fine
     server.misbehave.clear();
     const port = server.port;
     await server.stop();
@@ -172,7 +181,7 @@ describe('pulling artefacts over HTTP', () => {
     await puller.pollOnce();
     expect(puller.errors.get('unreachable')).toBeGreaterThanOrEqual(1);
     expect(puller.status()).toMatchObject({ consecutiveErrors: 3, lastError: { reason: 'unreachable' } });
-    expect(holder.active?.serial).toBe(150);
+    expect(holder.active?.serial).toBe(152);
     await server.start(port);
     await puller.pollOnce();
     expect(puller.status().consecutiveErrors).toBe(0);
@@ -185,7 +194,7 @@ describe('pulling artefacts over HTTP', () => {
     publish(a, sign(a, key));
     const refused = await puller.reloadNow();
     expect(refused).toMatchObject({ ok: false, code: 'rollback' });
-    expect(holder.active?.serial).toBe(150);
+    expect(holder.active?.serial).toBe(152);
   });
 
   it('backs off exponentially while the server fails, instead of polling every period', async () => {
@@ -205,11 +214,11 @@ describe('pulling artefacts over HTTP', () => {
     await server.stop();
     const c = make({ stateDir });
     expect(await c.p.coldStart()).toBe(true);
-    expect(c.h.active?.serial).toBe(150);
+    expect(c.h.active?.serial).toBe(152);
     expect(c.h.active?.source).toMatch(/^state-dir:/);
     await c.p.pollOnce();
     expect(c.p.errors.get('unreachable')).toBe(1);
-    expect(c.h.active?.serial).toBe(150);
+    expect(c.h.active?.serial).toBe(152);
     await server.start(port);
   });
 

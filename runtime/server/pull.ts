@@ -241,7 +241,9 @@ export class ArtefactPuller {
         await body.body?.cancel();
         throw new PullFailure('http-status', `GET ${this.opts.url}: HTTP ${body.status}`);
       }
-      const announced = Number(body.headers.get('content-length') ?? NaN);
+      // Content-Length counts encoded bytes; with a Content-Encoding only the decoded count (capped below) tells.
+      const encoded = (body.headers.get('content-encoding') ?? 'identity') !== 'identity';
+      const announced = encoded ? NaN : Number(body.headers.get('content-length') ?? NaN);
       if (Number.isFinite(announced) && announced !== c.size) {
         await body.body?.cancel();
         return this.refuse(announced > c.size ? 'too-large' : 'truncated',

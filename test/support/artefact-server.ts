@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { readHeaderIdentity } from '../../runtime/artefact/signature.js';
 import * as F from '../../runtime/artefact/format.js';
 import type { SecretKey } from '../../compiler/sign/secret-key.js';
@@ -17,7 +18,9 @@ export type Misbehaviour =
   /** Announce the full length, send `bytes`, then cut the connection. */
   | { kind: 'truncate'; bytes: number }
   /** Chunked, no Content-Length: the node learns the size only by reading. */
-  | { kind: 'no-length' };
+  | { kind: 'no-length' }
+  /** Content-Encoding: gzip, Content-Length of the compressed bytes. */
+  | { kind: 'gzip' };
 
 export class ArtefactServer {
   readonly files = new Map<string, Buffer>();
@@ -87,6 +90,11 @@ export class ArtefactServer {
       return;
     }
     record(200);
+    if (mis?.kind === 'gzip') {
+      const z = gzipSync(body, { level: 1 });
+      res.writeHead(200, { etag, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': z.length }).end(z);
+      return;
+    }
     res.writeHead(200, { etag, 'content-type': 'application/octet-stream', ...(mis?.kind === 'no-length' ? {} : { 'content-length': body.length }) });
     if (mis?.kind === 'truncate') {
       res.write(body.subarray(0, mis.bytes), () => res.destroy());
