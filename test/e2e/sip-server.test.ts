@@ -265,7 +265,10 @@ describe('SIP redirect server with real peers', () => {
 
     it('completes every call when sipp loses 10% of packets, by answering its retransmissions', async () => {
       const before = server.stats.retransmissions;
-      const r = await runSipp(dir, 'lossy', scenario('44', 302), port, ['-m', '200', '-r', '200', '-l', '200', '-lost', '10']);
+      // sipp drops 10 % of what it sends and receives, so an INVITE/302 exchange succeeds with p ≈ 0.81
+      // per try; waiting 32 s (Timer B) allows 7 tries (0.5 s doubling): a call fails with p ≈ 1e-5,
+      // where the default 10 s (5 tries) failed one run in ~20 under load.
+      const r = await runSipp(dir, 'lossy', scenario('44', 302), port, ['-m', '200', '-r', '200', '-l', '200', '-lost', '10', '-recv_timeout', '32000']);
       expect(r.failed, r.output).toBe(0);
       expect(r.successful, r.output).toBe(200);
       expect(server.stats.retransmissions - before).toBeGreaterThan(0);
