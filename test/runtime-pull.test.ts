@@ -245,4 +245,19 @@ describe('pulling artefacts over HTTP', () => {
     expect(await d.p.coldStart()).toBe(false);
     expect(d.p.refusals.get('bad-signature')).toBe(1);
   });
+
+  it('backs off a refused body per signature, so the next good publish is taken at the normal poll rate', async () => {
+    const bad = art(900);
+    publish(tamper(bad), sign(bad, key));
+    await puller.pollOnce(true);
+    expect(puller.refusals.get('bad-signature')).toBeGreaterThanOrEqual(1);
+    expect(puller.status().consecutiveErrors).toBe(0); // the poll interval itself stays at its default
+    const downloads = puller.downloads;
+    await puller.pollOnce(true); // same signature, inside its backoff: the body is not fetched again
+    expect(puller.downloads).toBe(downloads);
+    const good = art(901);
+    publish(good);
+    await puller.pollOnce(true);
+    expect(holder.active?.serial).toBe(901);
+  });
 });

@@ -17,9 +17,10 @@
 //   pointer naming it — is replaced by rename: the commit point. Older pairs are removed.
 //
 // Scheduling: the next poll after `pollMs` ± 10 % jitter (spreads a fleet over 0.2 s at the 1 s default,
-// and keeps publish → serving under 2 s: ≤ 1.1 s wait + download + verify + swap); after a network or HTTP error or a
-// refusal of the downloaded bytes, exponential backoff (pollMs · 2^n, capped at maxBackoffMs)
-// with full jitter. A refusal of the signature itself (rollback, expired, unknown key …) is
+// and keeps publish → serving under 2 s: ≤ 1.1 s wait + download + verify + swap); after a network or HTTP error
+// on the signature, exponential backoff (pollMs · 2^n, capped at maxBackoffMs) with full jitter. A
+// refused or failed body backs off per signature instead: signature polls go on at the normal rate,
+// so a good artefact published after a bad one is taken within a poll. A refusal of the signature itself (rollback, expired, unknown key …) is
 // final for that signature: its ETag is remembered so the next polls are cheap 304s, and a
 // refusal is logged and counted once per distinct signature/body, not once per poll.
 //
@@ -93,6 +94,14 @@ export class ArtefactPuller {
   private etag: string | undefined;
   private state: StatePointer | undefined;
   private consecutiveErrors = 0;
+  /**
+   * The signature whose body failed (truncated, tampered, server error) and when to try that body
+   * again. Backing off per signature, not per poll, keeps the cheap signature polls at their normal
+   * rate: a good artefact published after a bad one is taken within one poll, not after the backoff.
+   */
+  private failedBody: { sigHash: string; attempts: number; retryAt: number } | undefined;
+  private bodySig: string | undefined;
+  private respectBodyBackoff = true;
   private lastPollAt = 0;
   private lastSuccessAt = 0;
   private lastError: PullStatus['lastError'] = null;
@@ -154,9 +163,12 @@ export class ArtefactPuller {
     return { ok: true, changed: a !== before, active: a };
   }
 
-  /** One poll (the tests call it directly). Never throws; concurrent calls share one run. */
-  pollOnce(): Promise<PullFailure | undefined> {
-    if (!this.inFlight) this.inFlight = this.poll().finally(() => { this.inFlight = undefined; });
+  /**
+   * One poll (admin reload and the tests call it directly). Never throws; concurrent calls share
+   * one run. An explicit poll retries a failed body at once; scheduled polls wait its backoff.
+   */
+  pollOnce(scheduled = false): Promise<PullFailure | undefined> {
+    if (!this.inFlight) this.inFlight = this.poll(scheduled).finally(() => { this.inFlight = undefined; });
     return this.inFlight;
   }
 
@@ -173,7 +185,7 @@ export class ArtefactPuller {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      void this.pollOnce().then(() => this.schedule(this.nextDelay()));
+      void this.pollOnce(true).then(() => this.schedule(this.nextDelay()));
     }, delay);
   }
 
@@ -183,7 +195,8 @@ export class ArtefactPuller {
     return Math.round(this.pollMs / 2 + Math.random() * (ceiling - this.pollMs / 2)); // full jitter, never below pollMs/2
   }
 
-  private async poll(): Promise<PullFailure | undefined> {
+  private async poll(scheduled: boolean): Promise<PullFailure | undefined> {
+    this.respectBodyBackoff = scheduled;
     this.polls++;
     this.lastPollAt = this.now();
     try {
@@ -193,9 +206,16 @@ export class ArtefactPuller {
     } catch (e) {
       const f = e instanceof PullFailure ? e : new PullFailure(errorKind(e), errorMessage(e));
       if (!f.counted) this.noteError(f.reason, f.message);
-      if (!f.final) this.consecutiveErrors++;
+      if (this.bodySig !== undefined && !f.final) {
+        const attempts = this.failedBody?.sigHash === this.bodySig ? this.failedBody.attempts + 1 : 1;
+        const wait = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(attempts, 20));
+        this.failedBody = { sigHash: this.bodySig, attempts, retryAt: this.now() + Math.random() * wait };
+        this.consecutiveErrors = 0;
+      } else if (!f.final) this.consecutiveErrors++;
       else this.consecutiveErrors = 0;
       return f;
+    } finally {
+      this.bodySig = undefined;
     }
   }
 
@@ -231,6 +251,9 @@ export class ArtefactPuller {
       this.lastSuccessAt = this.now();
       return;
     }
+
+    if (this.respectBodyBackoff && this.failedBody?.sigHash === sigHash && this.now() < this.failedBody.retryAt) return;
+    this.bodySig = sigHash;
 
     // The body: into a temp file beside the state, capped at the signed size while streaming.
     const tmp = join(this.opts.stateDir, `.download-${process.pid}-${randomBytes(6).toString('hex')}.dpa`);
@@ -268,6 +291,7 @@ export class ArtefactPuller {
       this.etag = etag;
       this.lastSuccessAt = this.now();
       this.lastRefusalKey = '';
+      this.failedBody = undefined;
     } finally {
       if (!committed) await Promise.all([rm(tmp, { force: true }), rm(tmp + '.minisig', { force: true })]);
     }
