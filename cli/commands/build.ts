@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkRepository } from '../../compiler/pipeline.js';
 import { flatten } from '../../compiler/flatten/flatten.js';
 import { encodeArtefact, type EncodeStats } from '../../compiler/encode/encode.js';
 import { formatDiagnostics } from '../format.js';
+import { parseCommandArgs } from '../args.js';
 
 export const ARTEFACT_FILE = 'routing.dpa';
 export const MANIFEST_FILE = 'manifest.json';
@@ -26,29 +26,15 @@ const HELP = `usage: dialplane build [dir] -o <outdir> [options]
 `;
 
 export async function runBuild(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        serial: { type: 'string' },
-        revision: { type: 'string' },
-        'as-of': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane build: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('build', argv, {
+    out: { type: 'string', short: 'o' },
+    serial: { type: 'string' },
+    revision: { type: 'string' },
+    'as-of': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, HELP);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const out = values.out as string | undefined;
   if (!out) {
     process.stderr.write(`dialplane build: -o <outdir> is required\n\n${HELP}`);

@@ -3,11 +3,11 @@
 // compiled in memory first, so both sides are compared as the runtime will answer.
 // Exit 0: no routing change; 2: changes; 1: an error (a side that does not check prints why).
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { diffArtefacts } from '../../compiler/diff/diff.js';
 import { renderMarkdown } from '../../compiler/diff/markdown.js';
 import { loadSide, type Side } from '../../compiler/diff/sides.js';
 import { formatDiagnostics } from '../format.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `usage: dialplane diff <base> <head> [options]
 
@@ -23,28 +23,14 @@ exit status: 0 no routing change, 2 routing changes, 1 error
 `;
 
 export async function runDiff(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        routes: { type: 'string', default: 'routes' },
-        format: { type: 'string', default: 'markdown' },
-        output: { type: 'string', short: 'o' },
-        'as-of': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane diff: ${(err as Error).message}\n\n${HELP}`);
-    return 1;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('diff', argv, {
+    routes: { type: 'string', default: 'routes' },
+    format: { type: 'string', default: 'markdown' },
+    output: { type: 'string', short: 'o' },
+    'as-of': { type: 'string' },
+  }, HELP, 1);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const format = values.format as string;
   if (positionals.length !== 2 || (format !== 'markdown' && format !== 'json')) {
     process.stderr.write(`dialplane diff: ${positionals.length !== 2 ? 'give exactly two sides: <base> <head>' : `unknown format "${format}"`}\n\n${HELP}`);

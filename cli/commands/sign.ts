@@ -1,10 +1,10 @@
 // `dialplane sign <file.dpa> --key <k>`: writes <file.dpa>.minisig, a prehashed minisign signature
 // whose trusted comment carries serial, revision, sha256, size and expiry (`minisign -V` prints it).
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { SecretKeyError, parseSecretKey } from '../../compiler/sign/secret-key.js';
 import { parseExpiry, signArtefact } from '../../compiler/sign/sign.js';
 import { isoSeconds } from '../../runtime/artefact/signature.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `usage: dialplane sign <file.dpa> --key <secret key> [options]
 
@@ -16,29 +16,15 @@ const HELP = `usage: dialplane sign <file.dpa> --key <secret key> [options]
 `;
 
 export async function runSign(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        key: { type: 'string', short: 's' },
-        expires: { type: 'string', default: '30d' },
-        sig: { type: 'string', short: 'x' },
-        comment: { type: 'string' },
-        'password-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane sign: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('sign', argv, {
+    key: { type: 'string', short: 's' },
+    expires: { type: 'string', default: '30d' },
+    sig: { type: 'string', short: 'x' },
+    comment: { type: 'string' },
+    'password-file': { type: 'string' },
+  }, HELP);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const file = positionals[0];
   const keyFile = values.key as string | undefined;
   if (!file || !keyFile || positionals.length > 1) {

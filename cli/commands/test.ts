@@ -3,9 +3,9 @@
 // failures print what differed and the decision trace. `--format junit|json` for CI; exit 1 when
 // a case fails or the repository does not compile.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { compileInMemory, runRouteTests, type CaseResult, type SuiteResult } from '../../compiler/testing/route-tests.js';
 import { formatDiagnostics } from '../format.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `usage: dialplane test [dir] [options]
 
@@ -15,27 +15,13 @@ const HELP = `usage: dialplane test [dir] [options]
 `;
 
 export async function runTest(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'human' },
-        filter: { type: 'string' },
-        'as-of': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane test: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('test', argv, {
+    format: { type: 'string', default: 'human' },
+    filter: { type: 'string' },
+    'as-of': { type: 'string' },
+  }, HELP);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const format = values.format as string;
   if (!['human', 'junit', 'json'].includes(format)) {
     process.stderr.write(`dialplane test: --format must be human, junit or json\n`);
