@@ -95,6 +95,8 @@ export class ArtefactHolder {
     this.maxBytes = Math.min(opts.maxBytes ?? 512 * 1024 * 1024, F.LIMITS.maxFileBytes);
   }
 
+  private checks: Promise<void> = Promise.resolve();
+
   /** Loads the file now; concurrent calls share one run, and a call during a run queues one more. */
   reload(trigger = 'manual'): Promise<ReloadResult> {
     if (!this.running) {
@@ -172,13 +174,23 @@ export class ArtefactHolder {
     }
   }
 
-  private async checkChanged(trigger: string): Promise<void> {
+  /**
+   * Watch events and the periodic stat often fire together for one replacement. Checks run one
+   * after another, each waiting for the reload it starts, so the same file is read (and, when bad,
+   * refused and counted) once.
+   */
+  private checkChanged(trigger: string): Promise<void> {
+    this.checks = this.checks.then(() => this.checkOnce(trigger));
+    return this.checks;
+  }
+
+  private async checkOnce(trigger: string): Promise<void> {
     try {
       if ((await this.fileIdentity()) === this.seen) return;
     } catch {
       return; // gone for now (mid-rename); the next event or poll sees the new file
     }
-    await this.reload(trigger);
+    await this.reload(trigger).catch(() => undefined);
   }
 
   private async load(trigger: string, from?: { path: string; sigPath: string; source: string; minSerial?: number }): Promise<ReloadResult> {
