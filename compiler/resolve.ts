@@ -182,28 +182,26 @@ class Resolver {
 
   private async prefixSet(doc: SourceDocument): Promise<void> {
     const v = doc.value as T.PrefixSet;
-    const o: M.Origin = { doc, path: [] };
-    const prefixes = [...(v.prefixes ?? [])];
-    if (v.file) {
-      const { absPath, file } = this.dataPath(doc, v.file);
-      const list = await loadListCsv({ absPath, file, kind: 'prefix', bag: this.bag });
-      if (!list) this.report('DP1008', o, ['file'], `cannot read prefix file "${v.file}"`);
-      else prefixes.push(...list.values);
-    }
-    this.claim(this.repo.prefixSets, v.id, { ...o, id: v.id, name: v.name ?? v.id, prefixes: [...new Set(prefixes)].sort() }, 'prefix set');
+    const prefixes = await this.listEntries(doc, v.prefixes, v.file, 'prefix');
+    this.claim(this.repo.prefixSets, v.id, { doc, path: [], id: v.id, name: v.name ?? v.id, prefixes }, 'prefix set');
   }
 
   private async numberList(doc: SourceDocument): Promise<void> {
     const v = doc.value as T.NumberList;
-    const o: M.Origin = { doc, path: [] };
-    const numbers = [...(v.numbers ?? [])];
-    if (v.file) {
-      const { absPath, file } = this.dataPath(doc, v.file);
-      const list = await loadListCsv({ absPath, file, kind: 'number', bag: this.bag });
-      if (!list) this.report('DP1008', o, ['file'], `cannot read number file "${v.file}"`);
-      else numbers.push(...list.values);
+    const numbers = await this.listEntries(doc, v.numbers, v.file, 'number');
+    this.claim(this.repo.numberLists, v.id, { doc, path: [], id: v.id, name: v.name ?? v.id, numbers }, 'number list');
+  }
+
+  /** A list document's inline entries plus its CSV file's, deduplicated and sorted. */
+  private async listEntries(doc: SourceDocument, inline: string[] | undefined, csv: string | undefined, kind: 'prefix' | 'number'): Promise<string[]> {
+    const entries = [...(inline ?? [])];
+    if (csv) {
+      const { absPath, file } = this.dataPath(doc, csv);
+      const list = await loadListCsv({ absPath, file, kind, bag: this.bag });
+      if (!list) this.report('DP1008', { doc, path: [] }, ['file'], `cannot read ${kind} file "${csv}"`);
+      else entries.push(...list.values);
     }
-    this.claim(this.repo.numberLists, v.id, { ...o, id: v.id, name: v.name ?? v.id, numbers: [...new Set(numbers)].sort() }, 'number list');
+    return [...new Set(entries)].sort();
   }
 
   private schedule(doc: SourceDocument): void {
