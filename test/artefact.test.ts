@@ -39,7 +39,7 @@ describe('artefact header', () => {
     const bytes = sample();
     expect([...bytes.subarray(0, 8)]).toEqual([...F.MAGIC]);
     const a = decodeArtefact(bytes);
-    expect(a.major).toBe(1);
+    expect(a.major).toBe(F.FORMAT_MAJOR);
     expect(a.serial).toBe(42);
     expect(a.revision).toBe('deadbeef');
     expect(a.contentHash).toMatch(/^[0-9a-f]{64}$/);
@@ -103,7 +103,7 @@ describe('artefact reader refuses damage', () => {
 
   it('refuses a file of another format version', () => {
     const bad = sample();
-    bad[F.H.major] = 2;
+    bad[F.H.major] = F.FORMAT_MAJOR - 1;
     expect(() => decodeArtefact(bad, { verifyHash: false })).toThrow(expect.objectContaining({ code: 'bad-version' }));
   });
 

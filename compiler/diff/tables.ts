@@ -1,9 +1,11 @@
 // Phase "diff", tables: what one compiled table answers on each side, compared prefix by prefix.
 //
-// Both tries are walked together, depth first in digit order, so prefixes come out sorted (a
-// merge-join over the two tables' keys). At every node either side holds a value for, the
-// effective entry of each side is compared — its own value, or the one inherited from the nearest
-// shorter prefix, exactly what the runtime's longest-prefix walk answers there:
+// Both tables' tries are walked together with the tries of every deck view their candidates are
+// priced from (format 2 keeps cost rows in per-deck views), depth first in digit order, so
+// prefixes come out sorted (a merge-join over all their keys). At every node any of them holds a
+// value for, the effective entry of each side is compared — the table's own value or the one
+// inherited from the nearest shorter prefix, and each candidate's row found the same way —
+// exactly what the runtime's longest-prefix walks answer there:
 //   // base holds 44 → 0.010; head adds 447 → 0.012: at 447 base answers 0.010 (inherited from 44),
 //   // head 0.012: one prefix up by 0.002. A head row equal to its parent was compacted away and
 //   // costs nothing here: both sides answer the same.
@@ -96,6 +98,8 @@ export class ArtefactPair {
   readonly strAB: Int32Array;
   /** Base rate row → equal head rate row (same deck id, money, billing, type), or -1. */
   readonly rateAB: Int32Array;
+  /** View index → canonical deck id, per side. */
+  readonly viewCanon: [Int32Array, Int32Array];
   /** Base money index → head money index of the same amount, or -1. */
   readonly moneyAB: Int32Array;
   /** Deck index → carrier id and deck id text, per side. */
@@ -182,6 +186,9 @@ export class ArtefactPair {
         }
       }
     }
+    const viewCanon = (x: Artefact, canon: Int32Array) =>
+      Int32Array.from({ length: x.counts.views }, (_, v) => canon[x.views[v * F.VIEW.width + F.VIEW.at.deck]!]!);
+    this.viewCanon = [viewCanon(a, canonA), viewCanon(b, canonB)];
     this.destCache = [[], []];
   }
 
@@ -209,17 +216,19 @@ class Entry {
     this.decks = new Int32Array(maxCandidates);
     this.costs = new Float64Array(maxCandidates);
   }
-  read(x: Artefact, canon: Int32Array, v: number): this {
+  /** Value `v` of `x`; `rateOf(view)` is the view's row in force at this prefix (-1 none). */
+  read(x: Artefact, viewCanon: Int32Array, v: number, rateOf: (view: number) => number): this {
     this.present = v >= 0;
     if (!this.present) return this;
     const sb = x.values[v * F.VALUE.width + 1]! * F.SHAPE.width;
     const meta = x.shapes[sb + F.SHAPE.at.meta]!;
     const c = x.shapes[sb + F.SHAPE.at.candidates]!;
-    const n = x.candidates[c]!;
+    const n = x.lists[c]!;
     for (let k = 0; k < n; k++) {
-      const rb = x.candidates[c + 1 + k]! * F.RATE.width;
-      this.decks[k] = canon[x.rates[rb + F.RATE.at.deck]!]!;
-      this.costs[k] = x.money(x.rates[rb + F.RATE.at.rate]!);
+      const view = x.lists[c + 1 + k]!;
+      const r = rateOf(view);
+      this.decks[k] = viewCanon[view]!;
+      this.costs[k] = r < 0 ? NaN : x.money(x.rates[r * F.RATE.width + F.RATE.at.rate]!);
     }
     this.count = n;
     this.sell = x.money(x.values[v * F.VALUE.width]!);
@@ -274,20 +283,44 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   const { a, b } = pair;
   const total = new ChangeStats();
   const destinations = new Map<string, ChangeStats>();
-  const NW = F.NODE_WORDS, LEAF = F.LEAF_BIT;
-  const na = a.nodes, nb = b.nodes;
-  // Depth-first, digits in order (so prefixes come out sorted); recursion only into internal
-  // nodes — leaves, most of a table, are compared in their parent's loop. Depth ≤ LIMITS.maxDepth.
+  // The tries walked together: slot 0 = table A, 1 = table B, then the views A's shapes can name
+  // (its card's parents in its currency), then B's. Per slot: side, first node of its run.
+  const viewSlot: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
+  const slotSide: number[] = [0, 1];
+  const slotFirst: number[] = [
+    ta >= 0 ? a.tables[ta * F.TABLE.width + F.TABLE.at.nodeFirst]! : -1,
+    tb >= 0 ? b.tables[tb * F.TABLE.width + F.TABLE.at.nodeFirst]! : -1,
+  ];
+  for (const [side, x, t] of [[0, a, ta], [1, b, tb]] as const) {
+    if (t < 0) continue;
+    const card = x.tables[t * F.TABLE.width + F.TABLE.at.card]!;
+    const currency = x.cards[card * F.CARD.width + F.CARD.at.currency]!;
+    const parents = new Set(x.list(x.cards[card * F.CARD.width + F.CARD.at.parents]!));
+    for (let v = 0; v < x.counts.views; v++) {
+      const vb = v * F.VIEW.width;
+      if (!parents.has(x.views[vb + F.VIEW.at.deck]!) || x.views[vb + F.VIEW.at.currency] !== currency) continue;
+      viewSlot[side].set(v, slotSide.length);
+      slotSide.push(side);
+      slotFirst.push(x.views[vb + F.VIEW.at.nodeFirst]!);
+    }
+  }
+  const S = slotSide.length;
+  const nodesOf = [a.nodes, b.nodes];
+  // Per depth and slot: the slot's node there (-1 none) and its effective value (-1 none).
+  const D = F.LIMITS.maxDepth + 2;
+  const node = new Int32Array(D * S).fill(-1);
+  const eff = new Int32Array(D * S).fill(-1);
   const rt = reach ? reachTrie(reach) : undefined;
-  const path = new Uint8Array(F.LIMITS.maxDepth + 2);
+  const path = new Uint8Array(D);
   let points = 0;
-  const rootA = ta >= 0 ? a.tables[ta * F.TABLE.width + F.TABLE.at.root]! : -1;
-  const rootB = tb >= 0 ? b.tables[tb * F.TABLE.width + F.TABLE.at.root]! : -1;
+  let depthNow = 0;
   const prefixAt = (depth: number) => {
     let s = '';
     for (let i = 0; i < depth; i++) s += String.fromCharCode(48 + path[i]!);
     return s;
   };
+  const rateA = (view: number) => { const k = viewSlot[0].get(view); return k === undefined ? -1 : eff[depthNow * S + k]!; };
+  const rateB = (view: number) => { const k = viewSlot[1].get(view); return k === undefined ? -1 : eff[depthNow * S + k]!; };
 
   const maxCands = Math.max(a.counts.decks, b.counts.decks) + 1;
   const ea = new Entry(maxCands), eb = new Entry(maxCands);
@@ -336,8 +369,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   };
 
   const record = (va: number, vb: number, depth: number) => {
-    ea.read(a, pair.deckCanon[0], va);
-    eb.read(b, pair.deckCanon[1], vb);
+    ea.read(a, pair.viewCanon[0], va, rateA);
+    eb.read(b, pair.viewCanon[1], vb, rateB);
     const name = vb >= 0 ? pair.destination(1, vb) : pair.destination(0, va);
     let d = destinations.get(name);
     if (!d) destinations.set(name, (d = new ChangeStats()));
@@ -364,9 +397,10 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
     apply(d, name, depth);
   };
 
-  // sameValue, inlined over local views: this loop runs once per prefix of both tables.
-  const valA = a.values, valB = b.values, shA = a.shapes, shB = b.shapes, cdA = a.candidates, cdB = b.candidates;
+  // Equality of the two effective entries, over local views: this runs at every point.
+  const valA = a.values, valB = b.values, shA = a.shapes, shB = b.shapes, lsA = a.lists, lsB = b.lists;
   const strAB = pair.strAB, rateAB = pair.rateAB, moneyAB = pair.moneyAB;
+  const [canonA, canonB] = pair.viewCanon;
   const SW = F.SHAPE.width, S_META = F.SHAPE.at.meta, S_DEST = F.SHAPE.at.destination, S_FEE = F.SHAPE.at.connectFee, S_CANDS = F.SHAPE.at.candidates;
   const sameMoney = (ia: number, ib: number) => moneyAB[ia] === ib;
   const same = (va: number, vb: number): boolean => {
@@ -375,19 +409,27 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
     if (shA[sa + S_META] !== shB[sb + S_META] || strAB[shA[sa + S_DEST]!] !== shB[sb + S_DEST]) return false;
     if (!sameMoney(shA[sa + S_FEE]!, shB[sb + S_FEE]!)) return false;
     const ca = shA[sa + S_CANDS]!, cb = shB[sb + S_CANDS]!;
-    const n = cdA[ca]!;
-    if (n !== cdB[cb]) return false;
-    for (let k = 1; k <= n; k++) if (rateAB[cdA[ca + k]!] !== cdB[cb + k]) return false;
+    const n = lsA[ca]!;
+    if (n !== lsB[cb]) return false;
+    for (let k = 1; k <= n; k++) {
+      const viewA = lsA[ca + k]!, viewB = lsB[cb + k]!;
+      if (canonA[viewA] !== canonB[viewB]) return false;
+      const r = rateA(viewA);
+      if (r < 0 || rateAB[r] !== rateB(viewB)) return false;
+    }
     return true;
   };
 
-  /** A prefix held by either side: compare what both answer there. */
-  const point = (effA: number, effB: number, depth: number) => {
+  /** A prefix some trie holds: compare what both sides answer there. */
+  const point = (depth: number) => {
     points++;
+    depthNow = depth;
+    const effA = eff[depth * S]!, effB = eff[depth * S + 1]!;
     if (effA >= 0 && effB >= 0 ? !same(effA, effB) : effA >= 0 || effB >= 0) record(effA, effB, depth);
   };
-  /** Children of the node pair at `depth` (-1: the side has no node here); inhX: effective values here. */
-  const walk = (nodeA: number, nodeB: number, inhA: number, inhB: number, depth: number, rs: number): void => {
+  /** The children of the nodes at `depth`, digit by digit. Depth ≤ LIMITS.maxDepth. */
+  const walk = (depth: number, rs: number): void => {
+    const here = depth * S, next = (depth + 1) * S;
     for (let dg = 0; dg <= 9; dg++) {
       let rc = ANY;
       if (rs !== ANY) {
@@ -395,30 +437,49 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
         if (rc < 0) continue;
         if (rt!.end[rc]) rc = ANY;
       }
-      let childA = -1, valA = -1, childB = -1, valB = -1;
-      if (nodeA >= 0) {
-        const w = na[nodeA * NW + 1 + dg]!;
-        if (w !== 0) {
-          if (w & LEAF) valA = w & 0x7fff_ffff;
-          else { childA = w; valA = na[w * NW]! - 1; }
+      let any = false, own = false, deeper = false;
+      const bit = 1 << dg;
+      for (let k = 0; k < S; k++) {
+        const n = node[here + k]!;
+        let c = -1;
+        let v = eff[here + k]!;
+        if (n >= 0) {
+          const nodes = nodesOf[slotSide[k]!]!;
+          const w = nodes[2 * n]!;
+          if (w & bit) {
+            c = slotFirst[k]! + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
+            any = true;
+            const cv = nodes[2 * c + 1]!;
+            if (cv !== F.NONE) { v = cv; own = true; }
+            if ((nodes[2 * c]! & F.NODE_DIGITS) !== 0) deeper = true;
+          }
         }
+        node[next + k] = c;
+        eff[next + k] = v;
       }
-      if (nodeB >= 0) {
-        const w = nb[nodeB * NW + 1 + dg]!;
-        if (w !== 0) {
-          if (w & LEAF) valB = w & 0x7fff_ffff;
-          else { childB = w; valB = nb[w * NW]! - 1; }
-        }
-      }
-      if (childA < 0 && childB < 0 && valA < 0 && valB < 0) continue;
+      if (!any) continue;
       path[depth] = dg;
-      const effA = valA >= 0 ? valA : inhA, effB = valB >= 0 ? valB : inhB;
-      if (valA >= 0 || valB >= 0) point(effA, effB, depth + 1);
-      if (childA >= 0 || childB >= 0) walk(childA, childB, effA, effB, depth + 1, rc);
+      if (own) point(depth + 1);
+      if (deeper) walk(depth + 1, rc);
     }
   };
-  const rootValA = rootA >= 0 ? na[rootA * NW]! - 1 : -1, rootValB = rootB >= 0 ? nb[rootB * NW]! - 1 : -1;
-  if (rootValA >= 0 || rootValB >= 0) point(rootValA, rootValB, 0);
-  walk(rootA, rootB, rootValA, rootValB, 0, !rt || rt.end[0] ? ANY : 0);
+  let rootOwn = false;
+  for (let k = 0; k < S; k++) {
+    const first = slotFirst[k]!;
+    node[k] = first;
+    eff[k] = -1;
+    if (first < 0) continue;
+    const v = nodesOf[slotSide[k]!]![2 * first + 1]!;
+    if (v !== F.NONE) { eff[k] = v; rootOwn = true; }
+  }
+  if (rootOwn) point(0);
+  walk(0, !rt || rt.end[0] ? ANY : 0);
   return { total, destinations, points, currencyChanged };
 }
+
+/** Set bits of each 10-bit digit mask. */
+const POPCOUNT = (() => {
+  const t = new Uint8Array(1024);
+  for (let i = 1; i < 1024; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();

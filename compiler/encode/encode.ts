@@ -29,11 +29,18 @@ export interface EncodeStats {
   entries: number;
   /** Σ over tables of prefixes kept in the tries. */
   kept: number;
+  /** Trie nodes, all tries; of which in the tables' tries. */
   nodes: number;
+  tableNodes: number;
+  /** (deck, currency) views and the prefixes their tries store. */
+  views: number;
+  viewPrefixes: number;
   shapes: number;
   rates: number;
   /** Bytes of everything but the strings section, per kept (table, prefix). */
   bytesPerEntry: number;
+  /** The same per (table, prefix with candidates) before compaction: per (card, prefix) served. */
+  bytesPerKey: number;
 }
 
 export class EncodeError extends Error {
@@ -86,16 +93,11 @@ class Encoder {
   private sortedMoney: Float64Array = new Float64Array(0);
   private readonly lists = new Words();
   private readonly listIndex = new Map<string, number>();
-  private readonly candidates = new Words();
-  /** Candidate lists by content, found in `candidates` itself (no second copy of ~30M words). */
-  private candidateIndex = new ListTable(this.candidates);
   private readonly sections = new Map<F.SectionName, { data: Uint8Array; count: number }>();
 
   constructor(private readonly flat: FlatNetwork, private readonly options: EncodeOptions) {
     this.lists.push(0); // offset 0: the empty list
-    this.candidates.push(0);
     this.listIndex.set('', 0);
-    this.candidateIndex.insert(0, ListTable.hash([]));
   }
 
   run(): { bytes: Uint8Array; stats: EncodeStats } {
@@ -260,12 +262,14 @@ class Encoder {
     for (const u of users) userWords.push(this.str(u.username), this.str(u.realm), this.str(u.ha1), u.customer);
     this.put('users', userWords, users.length);
 
-    // tables, tries, values, shapes, candidate lists, rates
+    // tables (their tries, values, shapes), then views (their tries, rates)
     const tables = new Words();
+    const views = new Words();
     const nodes = new Words();
     const values = new Words();
     const shapes = new Words();
     const rates = new Words();
+    const builder = new TrieBuilder();
     const fs = this.flat.shapes;
     const shapeRemap = new Int32Array(fs.count).fill(-1);
     const rateRemap = new Int32Array(this.flat.costRows.length).fill(-1);
@@ -289,12 +293,12 @@ class Encoder {
         const meta = (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT);
         cands.length = 0;
         const n = fs.tuples.length(s);
-        for (let k = 4; k < n; k++) cands.push(rateId(fs.tuples.word(s, k)));
-        // str() of each destination once: millions of shapes share a few thousand names.
+        for (let k = 4; k < n; k++) cands.push(fs.tuples.word(s, k));
+        // str() of each destination once: many shapes share a few thousand names.
         const d = fs.tuples.word(s, 0);
         let name = destinationString[d]!;
         if (name < 0) name = destinationString[d] = this.str(fs.destination(s));
-        shapes.push(name, meta, this.m(fs.connectFee(s)), this.candList(cands));
+        shapes.push(name, meta, this.m(fs.connectFee(s)), this.idxList(cands));
       }
       return id;
     };
@@ -314,7 +318,7 @@ class Encoder {
         v = valueNext[v]!;
       }
       const id = values.length / 2;
-      if (id >= F.LEAF_BIT) throw new EncodeError('too many distinct compiled values');
+      if (id >= F.NONE) throw new EncodeError('too many distinct compiled values');
       values.push(money, encoded);
       if (id >= valueNext.length) {
         const next = new Int32Array(valueNext.length * 2);
@@ -331,7 +335,13 @@ class Encoder {
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
       const nodeFirst = nodes.length / F.NODE_WORDS;
-      const root = this.trie(t, nodes, valueId);
+      builder.reset();
+      const { keys } = t.keySet;
+      for (let i = 0; i < keys.length; i++) {
+        if (t.shape[i]! < 0) continue;
+        builder.insert(keys[i]!, valueId(t.sell[i]!, t.shape[i]!), false);
+      }
+      const nodeCount = builder.emit(nodes, `table for card ${t.card}`);
       const f = t.filter;
       const weights: number[] = [];
       if (f.strategy === 'weighted') {
@@ -342,7 +352,7 @@ class Encoder {
       tables.push(
         cardIndex.get(t.card)!, F.STRATEGIES.indexOf(f.strategy),
         (f.profitAssurance ? F.TABLE_PROFIT_ASSURANCE : 0) | (f.blockConnectCost ? F.TABLE_BLOCK_CONNECT_COST : 0) | (f.lock ? F.TABLE_LOCK : 0),
-        root, nodeFirst, nodes.length / F.NODE_WORDS - nodeFirst, t.kept,
+        nodeFirst, nodeCount, t.kept,
         this.idxList((f.lock ?? []).map((d) => deckIndex.get(d)!)), this.idxList(f.exclude.map((d) => deckIndex.get(d)!)),
         f.providerCappedRate === null ? F.NONE : this.m(f.providerCappedRate), f.cappedRate === null ? F.NONE : this.m(f.cappedRate),
         f.blockTypes.reduce((m, ty) => m | (1 << ty), 0), f.maxDuration, this.list(weights), t.entries,
@@ -350,16 +360,27 @@ class Encoder {
       entries += t.entries;
       kept += t.kept;
     }
-    // Every value and candidate list is placed: free their lookup tables before the file is
-    // assembled (the peak of a wholesale build).
+    const tableNodes = nodes.length / F.NODE_WORDS;
+    let viewKept = 0;
+    for (const v of this.flat.views) {
+      const nodeFirst = nodes.length / F.NODE_WORDS;
+      builder.reset();
+      let stored = 0;
+      // A row equal to the one it would inherit from a shorter prefix is not stored (lossless).
+      for (let i = 0; i < v.prefixes.length; i++) if (builder.insert(v.prefixes[i]!, rateId(v.cost[i]!), true)) stored++;
+      const nodeCount = builder.emit(nodes, `deck ${this.flat.decks[v.deck]} (${v.currency})`);
+      views.push(v.deck, this.str(v.currency), nodeFirst, nodeCount, stored, v.prefixes.length);
+      viewKept += stored;
+    }
+    // Every value is placed: free their lookup tables before the file is assembled (the peak of a
+    // wholesale build).
     valueFirst = valueNext = new Int32Array(0);
-    this.candidateIndex = new ListTable(this.candidates);
     this.put('tables', tables, this.flat.tables.length);
     this.put('nodes', nodes, nodes.length / F.NODE_WORDS);
     this.put('values', values, values.length / 2);
     this.put('shapes', shapes, shapeCount);
+    this.put('views', views, this.flat.views.length);
     this.put('rates', rates, rateCount);
-    this.put('candidates', this.candidates, this.candidates.length);
     this.put('lists', this.lists, this.lists.length);
     this.putMoney();
     this.putStrings();
@@ -376,71 +397,15 @@ class Encoder {
         entries,
         kept,
         nodes: nodes.length / F.NODE_WORDS,
+        tableNodes,
+        views: this.flat.views.length,
+        viewPrefixes: viewKept,
         shapes: shapeCount,
         rates: rateCount,
         bytesPerEntry: kept > 0 ? (bytes.length - stringBytes) / kept : 0,
+        bytesPerKey: entries > 0 ? (bytes.length - stringBytes) / entries : 0,
       },
     };
-  }
-
-  /**
-   * One table's 10-ary trie, in key order (a key sorts before its descendants, so nodes are
-   * created parent first: every child index is larger than its parent's, which the decoder
-   * checks to rule out cycles). A key with no kept descendant becomes a leaf word in its parent.
-   */
-  private trie(t: FlatTable, nodes: Words, valueId: (sell: number, shape: number) => number): number {
-    const newNode = (): number => {
-      const at = nodes.length / F.NODE_WORDS;
-      nodes.reserve(F.NODE_WORDS);
-      for (let k = 0; k < F.NODE_WORDS; k++) nodes.push(0);
-      return at;
-    };
-    const root = newNode();
-    const { keys, parent } = t.keySet;
-    const kept: number[] = [];
-    for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) kept.push(i);
-    for (let q = 0; q < kept.length; q++) {
-      const i = kept[q]!;
-      const key = keys[i]!;
-      if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
-      for (let d = 0; d < key.length; d++) {
-        const c = key.charCodeAt(d);
-        if (c < 48 || c > 57) throw new EncodeError(`prefix "${key}" is not all digits`);
-      }
-      const value = valueId(t.sell[i]!, t.shape[i]!);
-      const next = kept[q + 1];
-      // A later kept key extends this one iff this key is among its ancestors (keySet.parent).
-      let hasDescendant = false;
-      if (next !== undefined) {
-        let a = parent[next]!;
-        while (a > i) a = parent[a]!;
-        hasDescendant = a === i;
-      }
-      let node = root;
-      if (key.length === 0) {
-        nodes.set(root * F.NODE_WORDS, value + 1);
-        continue;
-      }
-      for (let d = 0; d < key.length - 1; d++) {
-        const slot = node * F.NODE_WORDS + 1 + (key.charCodeAt(d) - 48);
-        let w = nodes.get(slot);
-        if (w === 0) {
-          w = newNode();
-          nodes.set(slot, w);
-        } else if (w & F.LEAF_BIT) throw new EncodeError(`internal: leaf ${key.slice(0, d + 1)} gained a descendant`);
-        node = w;
-      }
-      const slot = node * F.NODE_WORDS + 1 + (key.charCodeAt(key.length - 1) - 48);
-      if (nodes.get(slot) !== 0) throw new EncodeError(`internal: prefix ${key} placed twice`);
-      if (hasDescendant) {
-        const child = newNode();
-        nodes.set(slot, child);
-        nodes.set(child * F.NODE_WORDS, value + 1);
-      } else {
-        nodes.set(slot, F.LEAF_BIT | value);
-      }
-    }
-    return root;
   }
 
   private collectMoney(): void {
@@ -515,16 +480,6 @@ class Encoder {
 
   private idxList(items: number[]): number {
     return this.list(items);
-  }
-
-  private candList(items: number[]): number {
-    const h = ListTable.hash(items);
-    const found = this.candidateIndex.find(items, h);
-    if (found >= 0) return found;
-    const at = this.candidates.push(items.length);
-    this.candidates.pushAll(items);
-    this.candidateIndex.insert(at, h);
-    return at;
   }
 
   private put(name: F.SectionName, words: Words | Uint8Array, count: number): void {
@@ -604,53 +559,86 @@ export function contentHash(file: Uint8Array): Uint8Array {
 }
 
 /**
- * Lists of u32 words written into a Words buffer as [count, item…], found again by content:
- * open addressing over [offset, hash] slots that compares against the written words.
+ * Builds one trie in the format's compact layout (F.NODE_WORDS) from keys given in text order (a
+ * key before its descendants). Keys go into a scratch 10-ary trie (11 words a node: value + 1,
+ * then the child per digit), reused from table to table; `emit` lays it out breadth first, so the
+ * children of every node are consecutive and come after it, as the reader requires.
  */
-class ListTable {
-  private slots = new Int32Array(2 << 12).fill(-1);
-  private mask = (1 << 12) - 1;
-  private size = 0;
+class TrieBuilder {
+  private scratch = new Int32Array(11 * 4096);
+  private order = new Int32Array(4096);
+  private count = 0;
 
-  constructor(private readonly words: Words) {}
-
-  static hash(items: readonly number[]): number {
-    let h = 0x811c9dc5 ^ items.length;
-    for (let i = 0; i < items.length; i++) h = Math.imul(h ^ items[i]!, 0x01000193);
-    return h ^ (h >>> 15);
+  reset(): void {
+    this.count = 0;
+    this.newNode();
   }
 
-  /** Offset of a written list equal to `items` (whose hash is h), or −1. */
-  find(items: readonly number[], h: number): number {
-    const { slots, mask, words } = this;
-    const n = items.length;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const at = slots[2 * slot]!;
-      if (at < 0) return -1;
-      if (slots[2 * slot + 1] !== h || words.get(at) !== n) continue;
-      let same = true;
-      for (let i = 0; i < n; i++) if (words.get(at + 1 + i) !== items[i]) { same = false; break; }
-      if (same) return at;
+  /**
+   * Adds `key` → `value`. With `compact`, a value equal to the one the key would inherit from its
+   * longest stored ancestor is not stored (nor are nodes made for it); returns whether it was.
+   */
+  insert(key: string, value: number, compact: boolean): boolean {
+    if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
+    for (let d = 0; d < key.length; d++) {
+      const c = key.charCodeAt(d);
+      if (c < 48 || c > 57) throw new EncodeError(`prefix "${key}" is not all digits`);
     }
+    let node = 0;
+    let inherited = this.scratch[0]! - 1;
+    let i = 0;
+    for (; i < key.length; i++) {
+      const child = this.scratch[node * 11 + 1 + key.charCodeAt(i) - 48]!;
+      if (child === 0) break;
+      node = child;
+      const v = this.scratch[node * 11]! - 1;
+      if (v >= 0 && i < key.length - 1) inherited = v;
+    }
+    if (i === key.length && this.scratch[node * 11]! !== 0) throw new EncodeError(`internal: prefix ${key} placed twice`);
+    if (compact && value === inherited) return false;
+    for (; i < key.length; i++) {
+      const child = this.newNode();
+      this.scratch[node * 11 + 1 + key.charCodeAt(i) - 48] = child;
+      node = child;
+    }
+    this.scratch[node * 11] = value + 1;
+    return true;
   }
 
-  /** Records the list written at `at`; it must not be there yet. */
-  insert(at: number, h: number): void {
-    if ((this.size + 1) * 2 > this.mask) this.grow();
-    const { slots, mask } = this;
-    let slot = h & mask;
-    while (slots[2 * slot]! >= 0) slot = (slot + 1) & mask;
-    slots[2 * slot] = at;
-    slots[2 * slot + 1] = h;
-    this.size++;
+  /** Appends the trie to `nodes`; returns its node count. */
+  emit(nodes: Words, what: string): number {
+    const n = this.count;
+    if (n > F.MAX_TRIE_NODES) throw new EncodeError(`the trie of ${what} needs ${n} nodes, over the format's ${F.MAX_TRIE_NODES}`);
+    if (this.order.length < n) this.order = new Int32Array(Math.max(n, this.order.length * 2));
+    const { scratch, order } = this;
+    nodes.reserve(n * F.NODE_WORDS);
+    order[0] = 0;
+    let tail = 1;
+    for (let head = 0; head < n; head++) {
+      const t = order[head]!;
+      let digits = 0;
+      const first = tail;
+      for (let d = 0; d < 10; d++) {
+        const c = scratch[t * 11 + 1 + d]!;
+        if (c === 0) continue;
+        digits |= 1 << d;
+        order[tail++] = c;
+      }
+      const v = scratch[t * 11]!;
+      nodes.push(digits === 0 ? 0 : digits | (first << F.NODE_CHILD_SHIFT), v === 0 ? F.NONE : v - 1);
+    }
+    return n;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.mask = this.mask * 2 + 1;
-    this.slots = new Int32Array(2 * (this.mask + 1)).fill(-1);
-    this.size = 0;
-    for (let k = 0; k < old.length; k += 2) if (old[k]! >= 0) this.insert(old[k]!, old[k + 1]!);
+  private newNode(): number {
+    const at = this.count++;
+    if ((at + 1) * 11 > this.scratch.length) {
+      const next = new Int32Array(this.scratch.length * 2);
+      next.set(this.scratch);
+      this.scratch = next;
+    }
+    this.scratch.fill(0, at * 11, at * 11 + 11);
+    return at;
   }
 }
 

@@ -1,7 +1,10 @@
 // Phase "flatten": a checked RouteRepository becomes compiled tables — for every distinct
 // (customer card, static filter) pair, the sorted prefixes a runtime walks and, per prefix, the
-// sell rate and a shared "shape" (destination, type, rejection, sell connection fee, candidate
-// carrier rows in strategy order). Encode turns the result into bytes; nothing here knows bytes.
+// sell rate and a shared "shape" (destination, type, rejection, sell connection fee, the carrier
+// decks to try in strategy order) — and, per (deck, currency) the cards use, a "view": the deck's
+// rows in force, converted. The cost rows live in the views only, once per deck however many
+// cards list it; a runtime walks the views with the same number to price the candidates.
+// Encode turns the result into bytes; nothing here knows bytes.
 //
 // Semantics (docs/artefact-format.md, "Compile semantics", states the same rules for operators):
 // - Effective dates: a deck row applies from its effective time. Rows dated after `asOf` are left
@@ -15,7 +18,9 @@
 //   markup = max(percent of base + fixed, floor); sell = base + markup; an override replaces sell.
 // - Static filters and strategies: see `filterEntry` and `orderCandidates`.
 // - Compaction: a prefix whose sell and shape equal those of its nearest shorter prefix is dropped;
-//   the runtime's longest-prefix walk then lands on the shorter one and answers the same.
+//   the runtime's longest-prefix walk then lands on the shorter one and answers the same (the
+//   candidates' rows come from the views, walked with the number itself, so they are those of
+//   the dropped prefix: equal shapes mean equal decks in equal order, whatever their rows).
 import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from '../model/model.js';
 import { averageRound, convert, percentOf } from './arith.js';
 import { neverLoses, type Tariff } from './profit.js';
@@ -39,9 +44,9 @@ export interface CostRow {
 
 /**
  * What many prefixes of many tables share, interned: destination, destination type, reject reason,
- * sell connection fee (micro-units of the card currency), and the cost-row ids of the kept
- * candidates in the order they are tried (LCR order for dynamic strategies). Stored as tuples
- * `[destination id, type, reason, connectFee, candidate…]`, not as one object per shape.
+ * sell connection fee (micro-units of the card currency), and the views (FlatNetwork.views) of the
+ * kept candidates in the order they are tried (LCR order for dynamic strategies). Stored as tuples
+ * `[destination id, type, reason, connectFee, view…]`, not as one object per shape.
  */
 export class ShapeTable {
   readonly tuples = new TupleInterner();
@@ -114,6 +119,17 @@ export interface FlatTable {
   kept: number;
 }
 
+/** A deck as the cards of one currency see it: its rows in force, converted to that currency. */
+export interface FlatView {
+  /** Index into FlatNetwork.decks. */
+  deck: number;
+  currency: string;
+  /** The deck's prefixes in force, sorted as text (an ancestor before its descendants). */
+  prefixes: string[];
+  /** Cost-row id (FlatNetwork.costRows) per prefix. */
+  cost: Int32Array;
+}
+
 export interface FlatNetwork {
   repo: RouteRepository;
   asOf: number;
@@ -124,6 +140,8 @@ export interface FlatNetwork {
   /** Customer card ids, sorted. */
   cards: string[];
   costRows: CostRow[];
+  /** Ids in first-use order of the sorted tables' walk. */
+  views: FlatView[];
   shapes: ShapeTable;
   /** Sorted by key. */
   tables: FlatTable[];
@@ -182,6 +200,8 @@ interface CardEntries {
   keySet: KeySet;
   /** Parent count P; per key P slots of cost-row id (-1 none). */
   P: number;
+  /** View id per parent. */
+  view: Int32Array;
   cost: Int32Array;
   sell: Float64Array;
   connectFee: Float64Array;
@@ -232,8 +252,9 @@ class Flattener {
   private readonly costRate: number[] = [];
   private readonly costFee: number[] = [];
   private readonly costIndex = new TupleInterner();
-  /** `${deck}\u0000${currency}` → cost-row id per deck row (-1 for rows not in use). */
-  private readonly costOf = new Map<string, Int32Array>();
+  /** `${deck}\u0000${currency}` → cost-row id per deck row (-1 for rows not in use) and view id. */
+  private readonly costOf = new Map<string, { cost: Int32Array; view: number }>();
+  private readonly views: FlatView[] = [];
   /** Deck id → shape destination id per destination name index of the deck (-1 not yet known). */
   private readonly destinationOf = new Map<string, Int32Array>();
   private readonly shapes = new ShapeTable();
@@ -288,6 +309,7 @@ class Flattener {
       decks: this.deckIds,
       cards: cardIds,
       costRows: this.costRows,
+      views: this.views,
       shapes: this.shapes,
       tables,
       routeTable,
@@ -342,8 +364,8 @@ class Flattener {
     return out;
   }
 
-  /** Cost-row ids of a deck's rows converted to `currency` (-1 for rows not in force). */
-  private costsFor(deck: Deck, currency: string): Int32Array {
+  /** Cost-row ids of a deck's rows converted to `currency` (-1 for rows not in force), and its view. */
+  private costsFor(deck: Deck, currency: string): { cost: Int32Array; view: number } {
     const key = `${deck.id}\u0000${currency}`;
     const cached = this.costOf.get(key);
     if (cached) return cached;
@@ -370,8 +392,11 @@ class Flattener {
       }
       out[r] = id;
     }
-    this.costOf.set(key, out);
-    return out;
+    const view = this.views.length;
+    this.views.push({ deck: d, currency, prefixes: eff.prefixes, cost: Int32Array.from(eff.rows, (r) => out[r]!) });
+    const result = { cost: out, view };
+    this.costOf.set(key, result);
+    return result;
   }
 
   /** Shape destination id of each destination name of a deck. */
@@ -509,10 +534,11 @@ class Flattener {
       }
     }
     const costs = decks.map((d) => this.costsFor(d, card.currency));
+    const view = Int32Array.from(costs, (c) => c.view);
     const cost = new Int32Array(n * P).fill(-1);
     for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) {
       const r = row[i * P + j]!;
-      if (r >= 0) cost[i * P + j] = costs[j]![r]!;
+      if (r >= 0) cost[i * P + j] = costs[j]!.cost[r]!;
     }
 
     // Overrides: the longest override prefix of the key applies.
@@ -573,7 +599,7 @@ class Flattener {
       sell[i] = s;
       connectFee[i] = fee;
     }
-    return { card, keySet, P, cost, sell, connectFee, destination, type, count };
+    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
   }
 
   private table(key: string, e: CardEntries, filter: TableFilter): FlatTable {
@@ -599,7 +625,7 @@ class Flattener {
       sellTariff.rate = sell[i]!;
       sellTariff.connectFee = e.connectFee[i]!;
       const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent);
-      // The shape: [destination, type, reason, connectFee, candidate…].
+      // The shape: [destination, type, reason, connectFee, view of each candidate…].
       t[0] = e.destination[i]!;
       t[1] = e.type[i]!;
       t[2] = found < 0 ? -found - 1 : REJECT.none;
@@ -607,7 +633,7 @@ class Flattener {
       let len = 4;
       if (found > 0) {
         this.orderCandidates(filter.strategy, rank, keepCost, keepParent, found);
-        for (let k = 0; k < found; k++) t[len++] = keepCost[k]!;
+        for (let k = 0; k < found; k++) t[len++] = e.view[keepParent[k]!]!;
       }
       shape[i] = tuples.intern(t, len);
     }

@@ -51,7 +51,7 @@ export function decodeArtefact(input: Uint8Array, options: DecodeOptions = {}): 
 
 type Check = { op: number; arg: number; list?: Check };
 const OP_U32 = 0, OP_FLAGS = 1, OP_ENUM = 2, OP_STR = 3, OP_STR_OPT = 4, OP_MONEY = 5, OP_MONEY_OPT = 6,
-  OP_IDX = 7, OP_IDX_OPT = 8, OP_LIST = 9, OP_CANDS = 10;
+  OP_IDX = 7, OP_IDX_OPT = 8, OP_LIST = 9;
 
 export class Artefact {
   readonly bytes: Uint8Array;
@@ -81,7 +81,7 @@ export class Artefact {
   readonly nodes: Uint32Array;
   readonly values: Uint32Array;
   readonly shapes: Uint32Array;
-  readonly candidates: Uint32Array;
+  readonly views: Uint32Array;
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
@@ -201,12 +201,12 @@ export class Artefact {
     this.nodes = words('nodes', F.NODE_WORDS);
     this.values = words('values', L.values.width);
     this.shapes = words('shapes', L.shapes.width);
+    this.views = words('views', L.views.width);
     this.rates = words('rates', L.rates.width);
     this.schedules = words('schedules', L.schedules.width);
     this.numberLists = words('numberLists', L.numberLists.width);
+    // LISTS: `count` is its length in words.
     this.lists = words('lists', 1, F.LIMITS.maxListWords);
-    this.candidates = words('candidates', 1, F.LIMITS.maxListWords);
-    // LISTS and CANDIDATES: `count` is their length in words.
     this.validateRecords();
     this.validateStructure();
     for (let c = 0; c < counts.customers; c++) this.customerIndex.set(this.string(this.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.id]!), c);
@@ -255,7 +255,6 @@ export class Artefact {
       case 'idx': return { op: OP_IDX, arg: count(tail) };
       case 'idx?': return { op: OP_IDX_OPT, arg: count(tail) };
       case 'list': return { op: OP_LIST, arg: 0, list: this.compile(tail) };
-      case 'cands': return { op: OP_CANDS, arg: 0, list: { op: OP_IDX, arg: this.counts.rates } };
       default: throw new Error(`format.ts: unknown field kind ${kind}`);
     }
   }
@@ -270,8 +269,8 @@ export class Artefact {
       case OP_STR_OPT: case OP_MONEY_OPT: case OP_IDX_OPT:
         if (w !== F.NONE && w >= c.arg) fail('bad-reference', `${where()}: ${w} is out of range (< ${c.arg})`);
         return;
-      case OP_LIST: case OP_CANDS: {
-        const arr = c.op === OP_LIST ? this.lists : this.candidates;
+      case OP_LIST: {
+        const arr = this.lists;
         if (w >= arr.length) fail('bad-reference', `${where()}: list offset ${w} is out of range`);
         const n = arr[w]!;
         if (n > arr.length - w - 1) fail('bad-reference', `${where()}: list of ${n} items runs past its section`);
@@ -338,33 +337,13 @@ export class Artefact {
       if (this.rates[base + F.RATE.at.type]! >= F.DESTINATION_TYPES.length) fail('bad-reference', `rates[${r}]: bad type`);
       if (this.rates[base + F.RATE.at.increment]! === 0) fail('bad-reference', `rates[${r}]: increment 0`);
     }
-    // Tables own contiguous, consecutive runs of nodes; inside a run every child is a later node of
-    // the same run (no cycles, no sharing). Values are shared by all tables.
+    // Tables, then views, own consecutive runs of nodes covering the section; inside a run every
+    // node's children are later nodes of the same run (so a walk cannot loop or leave its trie),
+    // and every value names an existing record: VALUES for tables, RATES for views.
     let nodeAt = 0;
-    const valueEnd = this.counts.values;
-    const nodes = this.nodes;
     for (let t = 0; t < this.counts.tables; t++) {
       const b = t * T.width;
-      const nodeFirst = this.tables[b + T.at.nodeFirst]!;
-      const nodeCount = this.tables[b + T.at.nodeCount]!;
-      const root = this.tables[b + T.at.root]!;
-      if (nodeFirst !== nodeAt || nodeCount > this.counts.nodes - nodeFirst || nodeCount === 0) fail('bad-trie', `tables[${t}]: nodes ${nodeFirst}+${nodeCount} are not the next run`);
-      if (root !== nodeFirst) fail('bad-trie', `tables[${t}]: root is not the first node of its run`);
-      const nodeEnd = nodeFirst + nodeCount;
-      for (let n = nodeFirst; n < nodeEnd; n++) {
-        const base = n * F.NODE_WORDS;
-        const v = nodes[base]!;
-        if (v !== 0 && v - 1 >= valueEnd) fail('bad-trie', `node ${n}: value ${v - 1} does not exist`);
-        for (let d = 1; d < F.NODE_WORDS; d++) {
-          const w = nodes[base + d]!;
-          if (w === 0) continue;
-          if (w & F.LEAF_BIT) {
-            const leaf = w & 0x7fff_ffff;
-            if (leaf >= valueEnd) fail('bad-trie', `node ${n}: leaf value ${leaf} does not exist`);
-          } else if (w <= n || w >= nodeEnd) fail('bad-trie', `node ${n}: child ${w} is not a later node of its table`);
-        }
-      }
-      nodeAt = nodeEnd;
+      nodeAt = this.validateTrie(`tables[${t}]`, this.tables[b + T.at.nodeFirst]!, this.tables[b + T.at.nodeCount]!, nodeAt, this.counts.values);
       const card = this.tables[b + T.at.card]!;
       const weights = this.tables[b + T.at.weights]!;
       const wn = this.lists[weights]!;
@@ -372,7 +351,11 @@ export class Artefact {
       for (let k = 0; k < wn; k += 3) if (this.lists[weights + 1 + k]! >= this.counts.decks) fail('bad-reference', `tables[${t}]: weight for an unknown deck`);
       if (card >= this.counts.cards) fail('bad-reference', `tables[${t}]: unknown card`);
     }
-    if (nodeAt !== this.counts.nodes) fail('bad-trie', 'some nodes belong to no table');
+    for (let v = 0; v < this.counts.views; v++) {
+      const b = v * F.VIEW.width;
+      nodeAt = this.validateTrie(`views[${v}]`, this.views[b + F.VIEW.at.nodeFirst]!, this.views[b + F.VIEW.at.nodeCount]!, nodeAt, this.counts.rates);
+    }
+    if (nodeAt !== this.counts.nodes) fail('bad-trie', 'some nodes belong to no trie');
     for (let s = 0; s < this.counts.schedules; s++) {
       const w = this.schedules[s * F.SCHEDULE.width + F.SCHEDULE.at.windows]!;
       const n = this.lists[w]!;
@@ -381,6 +364,32 @@ export class Artefact {
         if (this.lists[w + 1 + k]! >= 128 || this.lists[w + 2 + k]! > 1440 || this.lists[w + 3 + k]! > 1440) fail('bad-reference', `schedules[${s}]: bad window`);
       }
     }
+  }
+
+  /**
+   * One trie's run of nodes [first, first + count), which must start at `expectFirst`: children
+   * after their parent and inside the run, no stray bits, values below `valueEnd` or NONE.
+   * Returns the end of the run.
+   */
+  private validateTrie(owner: string, first: number, count: number, expectFirst: number, valueEnd: number): number {
+    if (first !== expectFirst || count === 0 || count > this.counts.nodes - first || count > F.MAX_TRIE_NODES) {
+      fail('bad-trie', `${owner}: nodes ${first}+${count} are not the next run`);
+    }
+    const nodes = this.nodes;
+    const end = first + count;
+    for (let n = first; n < end; n++) {
+      const w = nodes[2 * n]!;
+      const v = nodes[2 * n + 1]!;
+      if (v >= valueEnd && v !== F.NONE) fail('bad-trie', `${owner}: node ${n - first} names value ${v}, which does not exist`);
+      const digits = w & F.NODE_DIGITS;
+      const child = first + (w >>> F.NODE_CHILD_SHIFT);
+      if (digits === 0) {
+        if (w !== 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
+      } else if (child <= n || child + POPCOUNT[digits]! > end) {
+        fail('bad-trie', `${owner}: node ${n - first}: children ${child - first}+${POPCOUNT[digits]} are not later nodes of the trie`);
+      }
+    }
+    return end;
   }
 
   // ------------------------------------------------------------------ access
@@ -420,35 +429,51 @@ export class Artefact {
   }
 
   /**
-   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the value index of
+   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the VALUES index of
    * the longest compiled prefix, or −1. `matchDepth` holds the digits matched. No allocation.
    */
   lookup(t: number, number: string, start = 0): number {
+    return this.walk(this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!, number, start);
+  }
+
+  /**
+   * Longest-prefix walk of view `v` (a carrier deck in one currency): the RATES index of the
+   * deck's row for `number`, or −1. `matchDepth` holds the digits matched.
+   */
+  viewLookup(v: number, number: string, start = 0): number {
+    return this.walk(this.views[v * F.VIEW.width + F.VIEW.at.nodeFirst]!, number, start);
+  }
+
+  /** One walk: per digit one node read; the children of a node are consecutive (see NODE_WORDS). */
+  private walk(first: number, number: string, start: number): number {
     const nodes = this.nodes;
-    let node = this.tables[t * F.TABLE.width + F.TABLE.at.root]!;
-    let best = nodes[node * F.NODE_WORDS]! - 1;
+    let n = first;
+    let best = nodes[2 * n + 1]!;
     let depth = 0;
     for (let i = start; i < number.length; i++) {
       const d = number.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      const w = nodes[node * F.NODE_WORDS + 1 + d]!;
-      if (w === 0) break;
-      if (w & F.LEAF_BIT) {
-        best = w & 0x7fff_ffff;
-        depth = i - start + 1;
-        break;
-      }
-      node = w;
-      const v = nodes[node * F.NODE_WORDS]!;
-      if (v !== 0) {
-        best = v - 1;
+      const w = nodes[2 * n]!;
+      const bit = 1 << d;
+      if ((w & bit) === 0) break;
+      n = first + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
+      const v = nodes[2 * n + 1]!;
+      if (v !== F.NONE) {
+        best = v;
         depth = i - start + 1;
       }
     }
-    this.matchDepth = depth;
-    return best;
+    this.matchDepth = best === F.NONE ? 0 : depth;
+    return best === F.NONE ? -1 : best;
   }
 }
+
+/** Set bits of each 10-bit digit mask. */
+const POPCOUNT = (() => {
+  const t = new Uint8Array(1024);
+  for (let i = 1; i < 1024; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
 
 function u64(view: DataView, at: number): number {
   const lo = view.getUint32(at, true);

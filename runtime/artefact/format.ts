@@ -1,4 +1,4 @@
-// The artefact format (`routing.dpa`), version 1: the one contract between the compiler and the
+// The artefact format (`routing.dpa`), version 2: the one contract between the compiler and the
 // runtime. Both sides import this file; it imports nothing. docs/artefact-format.md describes the
 // same layout byte by byte for other implementations — change both together.
 //
@@ -8,8 +8,8 @@
 // used: one generic validation pass, not hand-written checks that drift from the layout.
 
 export const MAGIC = Uint8Array.of(0x89, 0x44, 0x50, 0x41, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89DPA\r\n\x1a\n"
-export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 1;
+export const FORMAT_MAJOR = 2;
+export const FORMAT_MINOR = 0;
 export const HEADER_BYTES = 160;
 export const SECTION_ENTRY_BYTES = 16;
 /** Sections start at multiples of 8 bytes; the gap is zero padding. */
@@ -62,15 +62,15 @@ export const SECTION = {
   nodes: 13,
   values: 14,
   shapes: 15,
-  candidates: 16,
+  views: 16,
   rates: 17,
   lists: 18,
   schedules: 19,
   numberLists: 20,
 } as const;
 /**
- * Sections added in minor versions (1.1): a reader knows them but does not require them, so a 1.0
- * artefact still loads (the runtime then uses the defaults documented beside each layout).
+ * Sections a reader knows but does not require (added in 1.1; still optional in 2.0): without
+ * them the runtime uses the defaults documented beside each layout.
  */
 export const OPTIONAL_SECTION = {
   network: 21,
@@ -90,7 +90,7 @@ export const SECTION_ID: Record<SectionName, number> = { ...SECTION, ...OPTIONAL
  * - `money` an index into the money table, `money?` the same or NONE;
  * - `idx:S` a record index of section S, `idx?:S` the same or NONE;
  * - `list:K` a word offset into LISTS where `[count, item × count]` starts, items of kind K
- *   (`str`, `idx:S`, `u32`); `cands` the same in CANDIDATES with items `idx:rates`;
+ *   (`str`, `idx:S`, `u32`);
  * - `f64lo`/`f64hi` the two halves of a little-endian IEEE double (weights, never money).
  */
 export type FieldKind = string;
@@ -151,8 +151,12 @@ export const ROUTE = layout([
   ['schedule', 'idx?:schedules'], ['calledActions', 'list:str'], ['callingActions', 'list:str'],
 ] as const);
 
+/**
+ * A compiled (card, static filter) table: its trie is the run of NODES [nodeFirst, nodeFirst +
+ * nodeCount), root first; node values are VALUES indexes.
+ */
 export const TABLE = layout([
-  ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'], ['root', 'u32'],
+  ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'],
   ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['prefixes', 'u32'],
   ['lock', 'list:idx:decks'], ['exclude', 'list:idx:decks'], ['providerCappedRate', 'money?'],
   ['cappedRate', 'money?'], ['blockTypes', 'u32'], ['maxDuration', 'u32'], ['weights', 'list:u32'],
@@ -219,21 +223,42 @@ export const ROUTE_DIAL = layout([['literals', 'list:str'], ['owners', 'list:u32
  * tables: equal (sell, shape) pairs are one record, whichever tables and prefixes use it. */
 export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
 
-/** What many prefixes share: destination, type, rejection, sell connect fee, ordered candidates. */
+/**
+ * What many prefixes share: destination, type, rejection, sell connect fee, and the carrier decks
+ * to try, in order, as VIEWS indexes. The cost rows are not here: they are the views' own tries,
+ * walked with the same number, so per-deck prices are stored once however many cards use them.
+ */
 export const SHAPE = layout([
-  ['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money'], ['candidates', 'cands'],
+  ['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money'], ['candidates', 'list:idx:views'],
 ] as const);
 
-/** A carrier deck row as a candidate sees it, converted to the card's currency; deduplicated. */
+/**
+ * A deck as the cards of one currency see it: the deck's rows in force, converted to `currency`,
+ * as a trie (the run of NODES [nodeFirst, nodeFirst + nodeCount), root first) whose node values
+ * are RATES indexes. One per (deck, currency) that some card uses.
+ */
+export const VIEW = layout([
+  ['deck', 'idx:decks'], ['currency', 'str'], ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['prefixes', 'u32'],
+  ['rows', 'u32'],
+] as const);
+
+/** A carrier deck row as a candidate sees it, converted to the view's currency; deduplicated. */
 export const RATE = layout([
   ['deck', 'idx:decks'], ['rate', 'money'], ['connectFee', 'money'], ['initial', 'u32'], ['increment', 'u32'],
   ['type', 'u32'],
 ] as const);
 
-/** Trie node: word 0 = own value (0 none, else value index + 1), words 1..10 = digit 0..9. */
-export const NODE_WORDS = 11;
-/** A child word with this bit set is a leaf: the value index is in the low 31 bits. */
-export const LEAF_BIT = 0x8000_0000;
+/**
+ * Trie node, 2 words. Word 0: bits 0-9 say which digits have a child; bits 10-31 the index of the
+ * first child relative to the start of the trie's run (the children of a node are consecutive, in
+ * digit order, so the child for digit d is first + popcount(bits below d)); 0 when there is no child.
+ * Word 1: the node's own value, or NONE.
+ */
+export const NODE_WORDS = 2;
+export const NODE_DIGITS = 0x3ff;
+export const NODE_CHILD_SHIFT = 10;
+/** Nodes one trie may hold: the child offset has 22 bits. */
+export const MAX_TRIE_NODES = 2 ** 22;
 
 // SHAPE.meta: type (bits 0-7), reject reason (8-15), candidate-order flag (16-23).
 export const META_TYPE_SHIFT = 0;
@@ -289,6 +314,7 @@ export const RECORD_SECTIONS = {
   tables: TABLE,
   values: VALUE,
   shapes: SHAPE,
+  views: VIEW,
   rates: RATE,
   schedules: SCHEDULE,
   numberLists: NUMBER_LIST,

@@ -89,10 +89,12 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
   const sb = shape * S.width;
   const meta = a.shapes[sb + S.at.meta]!;
   const reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
-  const cands = a.shapes[sb + S.at.candidates]!;
+  const prefix = number.slice(0, a.matchDepth);
   const candidates: CompiledCandidate[] = [];
-  for (let k = 0; k < a.candidates[cands]!; k++) {
-    const r = a.candidates[cands + 1 + k]!;
+  // The shape names the decks to try; each deck's own trie, walked with the number, prices it.
+  for (const view of a.list(a.shapes[sb + S.at.candidates]!)) {
+    const r = a.viewLookup(view, number);
+    if (r < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
     const rb = r * RT.width;
     const deck = a.rates[rb + RT.at.deck]!;
     const carrier = a.decks[deck * D.width + D.at.carrier]!;
@@ -107,7 +109,7 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
     });
   }
   const entry: CompiledEntry = {
-    prefix: number.slice(0, a.matchDepth),
+    prefix,
     destination: a.string(a.shapes[sb + S.at.destination]!),
     type: F.DESTINATION_TYPES[(meta >>> F.META_TYPE_SHIFT) & 0xff]!,
     sell: a.money(a.values[v * F.VALUE.width + F.VALUE.at.sell]!),

@@ -194,6 +194,8 @@ export class Router {
   private readonly gatewayEnabled: Uint8Array;
   private readonly deckId: string[];
   private readonly deckCarrier: Int32Array;
+  /** Deck of each view (a deck's trie in one currency). */
+  private readonly viewDeck: Int32Array;
   /** Per deck: its carrier's egress rewriting, with the deck's own tech prefix (an
    * Interconnect-Made-Easy card's `tech_prefix`) after the carrier's. */
   private readonly deckEgress: EgressRewrite[] = [];
@@ -425,9 +427,11 @@ export class Router {
       this.tables.push({ strategy, card, currency: this.strs[a.cards[card * CD.width + CD.at.currency]!]!, weights });
     }
     for (let s = 0; s < a.counts.shapes; s++) {
-      const n = a.candidates[a.shapes[s * F.SHAPE.width + F.SHAPE.at.candidates]!]!;
+      const n = a.lists[a.shapes[s * F.SHAPE.width + F.SHAPE.at.candidates]!]!;
       if (n > maxCands) maxCands = n;
     }
+    this.viewDeck = new Int32Array(a.counts.views);
+    for (let v = 0; v < a.counts.views; v++) this.viewDeck[v] = a.views[v * F.VIEW.width + F.VIEW.at.deck]!;
     this.order = new Int32Array(maxCands);
     this.rr = new Uint32Array(a.counts.tables);
 
@@ -801,7 +805,7 @@ export class Router {
 
     // 5. Dynamic choices: candidate order, gateway per carrier, carrier and gateway CPS.
     const candAt = a.shapes[sb + F.SHAPE.at.candidates]!;
-    const n = a.candidates[candAt]!;
+    const n = a.lists[candAt]!;
     const order = this.order;
     this.orderCandidates(table, t, candAt, n, order, trace);
     const targets: DecisionTarget[] = [];
@@ -810,9 +814,8 @@ export class Router {
     const now = this.limitsOn ? this.monotonic() : 0;
     let cpsDrops = 0;
     for (let k = 0; k < n && targets.length < max; k++) {
-      const rate = order[k]!;
-      const rb = rate * F.RATE.width;
-      const deck = a.rates[rb]!;
+      const view = order[k]!;
+      const deck = this.viewDeck[view]!;
       const c = this.deckCarrier[deck]!;
       const carrier = this.carriers[c]!;
       if (!carrier.enabled) {
@@ -837,6 +840,10 @@ export class Router {
           continue;
         }
       }
+      // The deck's own trie, walked with the same number, prices this candidate.
+      const rate = a.viewLookup(view, number);
+      if (rate < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
+      const rb = rate * F.RATE.width;
       const cost = this.moneyValue[a.rates[rb + F.RATE.at.rate]!]!;
       const user = rewriteCalled(number, this.deckEgress[deck]!, route.called);
       targets.push({
@@ -901,7 +908,7 @@ export class Router {
   }
 
   /**
-   * The order carriers are tried in, into `order` (rate indexes). Static strategies: as compiled.
+   * The order carriers are tried in, into `order` (view indexes). Static strategies: as compiled.
    * weighted: repeatedly draw one of the remaining weighted candidates with probability
    * weight / Σ remaining weights (one random() per draw, first candidate in stored order whose
    * cumulative weight exceeds random()·Σ), then unweighted ones in stored (LCR) order.
@@ -909,24 +916,24 @@ export class Router {
    * j = ⌊random()·(i+1)⌋.
    */
   private orderCandidates(table: TableInfo, t: number, candAt: number, n: number, order: Int32Array, trace: string[] | null): void {
-    const cands = this.artefact.candidates;
+    const cands = this.artefact.lists;
     for (let k = 0; k < n; k++) order[k] = cands[candAt + 1 + k]!;
     if (n < 2) return;
     const s = table.strategy;
     if (s === STRAT_WEIGHTED && table.weights) {
       const w = table.weights;
-      const rates = this.artefact.rates;
+      const viewDeck = this.viewDeck;
       let placed = 0;
       for (;;) {
         let total = 0;
-        for (let k = placed; k < n; k++) total += w[rates[order[k]! * F.RATE.width]!]!;
+        for (let k = placed; k < n; k++) total += w[viewDeck[order[k]!]!]!;
         if (total <= 0) break;
         const x = this.random() * total;
         let acc = 0;
         let pick = -1;
         let lastWeighted = -1;
         for (let k = placed; k < n; k++) {
-          const wk = w[rates[order[k]! * F.RATE.width]!]!;
+          const wk = w[viewDeck[order[k]!]!]!;
           if (wk <= 0) continue;
           lastWeighted = k;
           acc += wk;
@@ -996,7 +1003,7 @@ export class Router {
     const locked = (a.tables[tb + T.at.flags]! & F.TABLE_LOCK) !== 0;
     const candAt = a.shapes[shape * F.SHAPE.width + F.SHAPE.at.candidates]!;
     const kept = new Set<number>();
-    for (let k = 0; k < a.candidates[candAt]!; k++) kept.add(a.rates[a.candidates[candAt + 1 + k]! * F.RATE.width]!);
+    for (const view of a.list(candAt)) kept.add(this.viewDeck[view]!);
     const guards: string[] = [];
     const pcr = a.tables[tb + T.at.providerCappedRate]!;
     if (pcr !== F.NONE) guards.push(`provider capped rate ${this.moneyText[pcr]}`);
