@@ -61,14 +61,10 @@ const serve = spawnSync(process.execPath, ['--input-type=module', '-e', `
   const prefixes = new Map();
   const first = a.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst];
   const walk = (node, prefix) => {
-    const v = a.nodes[node * 11];
-    if (v) prefixes.set(prefix, v - 1);
-    for (let d = 0; d < 10; d++) {
-      const w = a.nodes[node * 11 + 1 + d];
-      if (w === 0) continue;
-      if (w & 0x80000000) prefixes.set(prefix + d, w & 0x7fffffff);
-      else walk(w, prefix + d);
-    }
+    if (a.nodes[3 * node + 1] !== F.NONE) prefixes.set(prefix, node);
+    const w = a.nodes[3 * node];
+    let child = first + (w >>> F.NODE_CHILD_SHIFT);
+    for (let d = 0; d < 10; d++) if (w & (1 << d)) walk(child++, prefix + d);
   };
   walk(first, '');
   // Numbers: a random stored prefix, completed with random digits to 11-13 digits.
@@ -86,12 +82,24 @@ const serve = spawnSync(process.execPath, ['--input-type=module', '-e', `
   let sink = 0;
   const loops = 5;
   const trieMs = time(() => { for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) sink += a.lookup(t, numbers[i]); }, 3);
+  // A whole compiled answer: the card walk, then each candidate priced by its deck view's walk.
+  const priced = (n) => {
+    const v = a.lookup(t, n);
+    if (v < 0) return 0;
+    const cands = a.shapes[a.nodes[3 * v + 2] * F.SHAPE.width + F.SHAPE.at.candidates];
+    let r = v;
+    for (let k = 1; k <= a.lists[cands]; k++) r += a.viewLookup(a.lists[cands + k], n);
+    return r;
+  };
+  const pricedMs = time(() => { for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) sink += priced(numbers[i]); }, 3);
+  let candidates = 0;
+  for (let i = 0; i < 10000; i++) { const v = a.lookup(t, numbers[i]); if (v >= 0) candidates += a.lists[a.shapes[a.nodes[3 * v + 2] * F.SHAPE.width + F.SHAPE.at.candidates]]; }
   const naive = (n) => { for (let L = n.length; L >= 0; L--) { const v = prefixes.get(n.slice(0, L)); if (v !== undefined) return v; } return -1; };
   const mapMs = time(() => { for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) sink += naive(numbers[i]); }, 3);
   // Same answers?
   let mismatches = 0;
   for (let i = 0; i < 100000; i++) if (a.lookup(t, numbers[i]) !== naive(numbers[i])) mismatches++;
-  console.log(JSON.stringify({ decodeMs, decodeHashMs, table: t, tablePrefixes: prefixes.size, trieRate: (loops * N) / (trieMs / 1000), mapRate: (loops * N) / (mapMs / 1000), mismatches, sink: sink % 7 }));
+  console.log(JSON.stringify({ decodeMs, decodeHashMs, table: t, tablePrefixes: prefixes.size, trieRate: (loops * N) / (trieMs / 1000), pricedRate: (loops * N) / (pricedMs / 1000), candidates: candidates / 10000, mapRate: (loops * N) / (mapMs / 1000), mismatches, sink: sink % 7 }));
 `], { encoding: 'utf8', maxBuffer: 1 << 26 });
 if (serve.status !== 0) {
   console.error(serve.stderr);
@@ -112,13 +120,19 @@ console.log(`| peak RSS (MB)                             | ${fmt(c.rssKb / 1024)
 console.log(`| artefact (MB)                             | ${fmt(c.stats.bytes / 1e6, 1).padStart(16)} |          |`);
 console.log(`| (card, prefix) pairs, before compaction   | ${fmt(c.cardPrefixes).padStart(16)} |          |`);
 console.log(`| (table, prefix) stored                    | ${fmt(c.stats.kept).padStart(16)} |          |`);
-console.log(`| bytes per (table, prefix) beyond strings  | ${fmt((c.stats.bytes - strings) / c.stats.kept, 1).padStart(16)} | ≤ 16     |`);
+console.log(`| bytes per (card, prefix) beyond strings   | ${fmt((c.stats.bytes - strings) / c.cardPrefixes, 1).padStart(16)} | ≤ 16     |`);
+console.log(`| bytes per stored (table, prefix)          | ${fmt((c.stats.bytes - strings) / c.stats.kept, 1).padStart(16)} |          |`);
+console.log(`| trie nodes: tables / deck views           | ${(fmt(c.stats.nodes) + ' / ' + fmt(c.stats.viewNodes)).padStart(16)} |          |`);
+console.log(`| deck views, prefixes stored               | ${(fmt(c.stats.views) + ', ' + fmt(c.stats.viewPrefixes)).padStart(16)} |          |`);
+console.log(`| shapes / labels / rates                   | ${(fmt(c.stats.shapes) + ' / ' + fmt(c.stats.sections.find((x) => x.name === 'labels').count) + ' / ' + fmt(c.stats.rates)).padStart(16)} |          |`);
 console.log(`| decode, no hash (ms)                      | ${fmt(s.decodeMs, 1).padStart(16)} | ≤ 100    |`);
 console.log(`| decode + SHA-256 (ms)                     | ${fmt(s.decodeHashMs, 1).padStart(16)} |          |`);
 console.log(`\nlookups on table ${s.table} (${fmt(s.tablePrefixes)} prefixes), one core, 2^20 numbers × 5 rounds:\n`);
 console.log('| lookups per second | dialplane trie | peer: Map probed longest → shortest | ratio |');
 console.log('|--------------------|----------------|-------------------------------------|-------|');
-console.log(`|                    | ${fmt(s.trieRate).padStart(14)} | ${fmt(s.mapRate).padStart(35)} | ${fmt(s.trieRate / s.mapRate, 1).padStart(5)} |`);
+console.log(`| longest prefix     | ${fmt(s.trieRate).padStart(14)} | ${fmt(s.mapRate).padStart(35)} | ${fmt(s.trieRate / s.mapRate, 1).padStart(5)} |`);
+console.log(`| + price candidates | ${fmt(s.pricedRate).padStart(14)} |                                     | ${fmt(s.pricedRate / s.mapRate, 1).padStart(5)} |`);
+console.log(`\n("+ price candidates": the card walk, then each of the ${fmt(s.candidates, 1)} candidates on average priced by a walk of its deck view.)`);
 console.log(`\nsection bytes: ${c.stats.sections.filter((x) => x.bytes > 1e5).map((x) => `${x.name} ${fmt(x.bytes / 1e6, 1)} MB`).join(', ')}`);
 console.log(`answers differing between trie and peer on 100k numbers: ${s.mismatches}`);
 if (s.mismatches > 0) process.exitCode = 1;

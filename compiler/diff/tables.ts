@@ -194,7 +194,8 @@ export class ArtefactPair {
 
   destination(side: 0 | 1, v: number): string {
     const x = side === 0 ? this.a : this.b;
-    const s = x.shapes[x.values[v * F.VALUE.width + 1]! * F.SHAPE.width + F.SHAPE.at.destination]!;
+    const label = x.shapes[x.nodes[v * F.TABLE_NODE_WORDS + 2]! * F.SHAPE.width + F.SHAPE.at.label]!;
+    const s = x.labels[label * F.LABEL.width + F.LABEL.at.destination]!;
     const cache = this.destCache[side];
     return (cache[s] ??= x.string(s));
   }
@@ -220,8 +221,8 @@ class Entry {
   read(x: Artefact, viewCanon: Int32Array, v: number, rateOf: (view: number) => number): this {
     this.present = v >= 0;
     if (!this.present) return this;
-    const sb = x.values[v * F.VALUE.width + 1]! * F.SHAPE.width;
-    const meta = x.shapes[sb + F.SHAPE.at.meta]!;
+    const sb = x.nodes[v * F.TABLE_NODE_WORDS + 2]! * F.SHAPE.width;
+    const meta = x.labels[x.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width + F.LABEL.at.meta]!;
     const c = x.shapes[sb + F.SHAPE.at.candidates]!;
     const n = x.lists[c]!;
     for (let k = 0; k < n; k++) {
@@ -231,7 +232,7 @@ class Entry {
       this.costs[k] = r < 0 ? NaN : x.money(x.rates[r * F.RATE.width + F.RATE.at.rate]!);
     }
     this.count = n;
-    this.sell = x.money(x.values[v * F.VALUE.width]!);
+    this.sell = x.money(x.nodes[v * F.TABLE_NODE_WORDS + 1]!);
     this.reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
     return this;
   }
@@ -284,7 +285,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   const total = new ChangeStats();
   const destinations = new Map<string, ChangeStats>();
   // The tries walked together: slot 0 = table A, 1 = table B, then the views A's shapes can name
-  // (its card's parents in its currency), then B's. Per slot: side, first node of its run.
+  // (its card's parents in its currency), then B's. Per slot: side, first node of its run. A
+  // table slot's effective value is the NODES index holding it; a view slot's, the RATES index.
   const viewSlot: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
   const slotSide: number[] = [0, 1];
   const slotFirst: number[] = [
@@ -305,7 +307,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
     }
   }
   const S = slotSide.length;
-  const nodesOf = [a.nodes, b.nodes];
+  const slotNodes = slotSide.map((side, k) => (k < 2 ? (side === 0 ? a.nodes : b.nodes) : side === 0 ? a.viewNodes : b.viewNodes));
+  const slotWidth = slotSide.map((_, k) => (k < 2 ? F.TABLE_NODE_WORDS : F.VIEW_NODE_WORDS));
   // Per depth and slot: the slot's node there (-1 none) and its effective value (-1 none).
   const D = F.LIMITS.maxDepth + 2;
   const node = new Int32Array(D * S).fill(-1);
@@ -398,16 +401,18 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   };
 
   // Equality of the two effective entries, over local views: this runs at every point.
-  const valA = a.values, valB = b.values, shA = a.shapes, shB = b.shapes, lsA = a.lists, lsB = b.lists;
+  const ndA = a.nodes, ndB = b.nodes, shA = a.shapes, shB = b.shapes, lbA = a.labels, lbB = b.labels, lsA = a.lists, lsB = b.lists;
   const strAB = pair.strAB, rateAB = pair.rateAB, moneyAB = pair.moneyAB;
   const [canonA, canonB] = pair.viewCanon;
-  const SW = F.SHAPE.width, S_META = F.SHAPE.at.meta, S_DEST = F.SHAPE.at.destination, S_FEE = F.SHAPE.at.connectFee, S_CANDS = F.SHAPE.at.candidates;
+  const NW = F.TABLE_NODE_WORDS, SW = F.SHAPE.width, S_LABEL = F.SHAPE.at.label, S_CANDS = F.SHAPE.at.candidates;
+  const LW = F.LABEL.width, L_META = F.LABEL.at.meta, L_DEST = F.LABEL.at.destination, L_FEE = F.LABEL.at.connectFee;
   const sameMoney = (ia: number, ib: number) => moneyAB[ia] === ib;
   const same = (va: number, vb: number): boolean => {
-    if (!sameMoney(valA[va * 2]!, valB[vb * 2]!)) return false;
-    const sa = valA[va * 2 + 1]! * SW, sb = valB[vb * 2 + 1]! * SW;
-    if (shA[sa + S_META] !== shB[sb + S_META] || strAB[shA[sa + S_DEST]!] !== shB[sb + S_DEST]) return false;
-    if (!sameMoney(shA[sa + S_FEE]!, shB[sb + S_FEE]!)) return false;
+    if (!sameMoney(ndA[va * NW + 1]!, ndB[vb * NW + 1]!)) return false;
+    const sa = ndA[va * NW + 2]! * SW, sb = ndB[vb * NW + 2]! * SW;
+    const la = shA[sa + S_LABEL]! * LW, lb = shB[sb + S_LABEL]! * LW;
+    if (lbA[la + L_META] !== lbB[lb + L_META] || strAB[lbA[la + L_DEST]!] !== lbB[lb + L_DEST]) return false;
+    if (!sameMoney(lbA[la + L_FEE]!, lbB[lb + L_FEE]!)) return false;
     const ca = shA[sa + S_CANDS]!, cb = shB[sb + S_CANDS]!;
     const n = lsA[ca]!;
     if (n !== lsB[cb]) return false;
@@ -444,14 +449,15 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
         let c = -1;
         let v = eff[here + k]!;
         if (n >= 0) {
-          const nodes = nodesOf[slotSide[k]!]!;
-          const w = nodes[2 * n]!;
+          const nodes = slotNodes[k]!;
+          const width = slotWidth[k]!;
+          const w = nodes[width * n]!;
           if (w & bit) {
             c = slotFirst[k]! + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
             any = true;
-            const cv = nodes[2 * c + 1]!;
-            if (cv !== F.NONE) { v = cv; own = true; }
-            if ((nodes[2 * c]! & F.NODE_DIGITS) !== 0) deeper = true;
+            const cv = nodes[width * c + 1]!;
+            if (cv !== F.NONE) { v = k < 2 ? c : cv; own = true; }
+            if ((nodes[width * c]! & F.NODE_DIGITS) !== 0) deeper = true;
           }
         }
         node[next + k] = c;
@@ -469,8 +475,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
     node[k] = first;
     eff[k] = -1;
     if (first < 0) continue;
-    const v = nodesOf[slotSide[k]!]![2 * first + 1]!;
-    if (v !== F.NONE) { eff[k] = v; rootOwn = true; }
+    const v = slotNodes[k]![slotWidth[k]! * first + 1]!;
+    if (v !== F.NONE) { eff[k] = k < 2 ? first : v; rootOwn = true; }
   }
   if (rootOwn) point(0);
   walk(0, !rt || rt.end[0] ? ANY : 0);

@@ -29,9 +29,9 @@ export interface EncodeStats {
   entries: number;
   /** Σ over tables of prefixes kept in the tries. */
   kept: number;
-  /** Trie nodes, all tries; of which in the tables' tries. */
+  /** Trie nodes of the tables and of the deck views. */
   nodes: number;
-  tableNodes: number;
+  viewNodes: number;
   /** (deck, currency) views and the prefixes their tries store. */
   views: number;
   viewPrefixes: number;
@@ -70,6 +70,12 @@ class Words {
     const next = new Uint32Array(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+  }
+  /** Appends n copies of w. */
+  fill(n: number, w: number): void {
+    this.reserve(n);
+    this.buf.fill(w >>> 0, this.length, this.length + n);
+    this.length += n;
   }
   set(i: number, w: number): void {
     this.buf[i] = w >>> 0;
@@ -262,11 +268,12 @@ class Encoder {
     for (const u of users) userWords.push(this.str(u.username), this.str(u.realm), this.str(u.ha1), u.customer);
     this.put('users', userWords, users.length);
 
-    // tables (their tries, values, shapes), then views (their tries, rates)
+    // tables (their tries, shapes, labels), then views (their tries, rates)
     const tables = new Words();
     const views = new Words();
     const nodes = new Words();
-    const values = new Words();
+    const viewNodes = new Words();
+    const labels = new Words();
     const shapes = new Words();
     const rates = new Words();
     const builder = new TrieBuilder();
@@ -285,63 +292,46 @@ class Encoder {
       return id;
     };
     const cands: number[] = [];
+    // Labels (destination, meta, fee) by content: tens of thousands shared by millions of shapes.
+    const labelIndex = new Map<string, number>();
+    let labelCount = 0;
     const destinationString = new Int32Array(fs.destinations.length).fill(-1);
     const shapeId = (s: number): number => {
       let id = shapeRemap[s]!;
       if (id < 0) {
         id = shapeRemap[s] = shapeCount++;
-        const meta = (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT);
-        cands.length = 0;
-        const n = fs.tuples.length(s);
-        for (let k = 4; k < n; k++) cands.push(fs.tuples.word(s, k));
-        // str() of each destination once: many shapes share a few thousand names.
         const d = fs.tuples.word(s, 0);
         let name = destinationString[d]!;
         if (name < 0) name = destinationString[d] = this.str(fs.destination(s));
-        shapes.push(name, meta, this.m(fs.connectFee(s)), this.idxList(cands));
+        const meta = (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT);
+        const fee = this.m(fs.connectFee(s));
+        const key = `${name},${meta},${fee}`;
+        let label = labelIndex.get(key);
+        if (label === undefined) {
+          label = labelCount++;
+          labelIndex.set(key, label);
+          labels.push(name, meta, fee);
+        }
+        cands.length = 0;
+        const n = fs.tuples.length(s);
+        for (let k = 4; k < n; k++) cands.push(fs.tuples.word(s, k));
+        shapes.push(label, this.idxList(cands));
       }
-      return id;
-    };
-    // Values are distinct (sell, shape) pairs, ids in first-use order. A flatten shape maps to
-    // one encoded shape, so the values of a shape are found through it: the first value of each
-    // flatten shape, then a chain through values of the same shape with other sells.
-    let valueFirst = new Int32Array(fs.count).fill(-1);
-    let valueNext = new Int32Array(1 << 16);
-    const valueId = (sell: number, shape: number): number => {
-      const money = this.m(sell);
-      const encoded = shapeId(shape);
-      let v = valueFirst[shape]!;
-      let last = -1;
-      while (v >= 0) {
-        if (values.get(2 * v) === money) return v;
-        last = v;
-        v = valueNext[v]!;
-      }
-      const id = values.length / 2;
-      if (id >= F.NONE) throw new EncodeError('too many distinct compiled values');
-      values.push(money, encoded);
-      if (id >= valueNext.length) {
-        const next = new Int32Array(valueNext.length * 2);
-        next.set(valueNext);
-        valueNext = next;
-      }
-      valueNext[id] = -1;
-      if (last < 0) valueFirst[shape] = id;
-      else valueNext[last] = id;
       return id;
     };
     let entries = 0;
     let kept = 0;
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
-      const nodeFirst = nodes.length / F.NODE_WORDS;
+      const nodeFirst = nodes.length / F.TABLE_NODE_WORDS;
       builder.reset();
       const { keys } = t.keySet;
-      for (let i = 0; i < keys.length; i++) {
-        if (t.shape[i]! < 0) continue;
-        builder.insert(keys[i]!, valueId(t.sell[i]!, t.shape[i]!), false);
-      }
-      const nodeCount = builder.emit(nodes, `table for card ${t.card}`);
+      // The builder holds key indexes; sell and shape are written as the nodes are laid out.
+      for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) builder.insert(keys[i]!, i, false);
+      const nodeCount = builder.emit(nodes, F.TABLE_NODE_WORDS, `table for card ${t.card}`, (at, i) => {
+        nodes.set(at + 1, this.m(t.sell[i]!));
+        nodes.set(at + 2, shapeId(t.shape[i]!));
+      });
       const f = t.filter;
       const weights: number[] = [];
       if (f.strategy === 'weighted') {
@@ -360,26 +350,23 @@ class Encoder {
       entries += t.entries;
       kept += t.kept;
     }
-    const tableNodes = nodes.length / F.NODE_WORDS;
     let viewKept = 0;
     for (const v of this.flat.views) {
-      const nodeFirst = nodes.length / F.NODE_WORDS;
+      const nodeFirst = viewNodes.length / F.VIEW_NODE_WORDS;
       builder.reset();
       let stored = 0;
       // A row equal to the one it would inherit from a shorter prefix is not stored (lossless).
       for (let i = 0; i < v.prefixes.length; i++) if (builder.insert(v.prefixes[i]!, rateId(v.cost[i]!), true)) stored++;
-      const nodeCount = builder.emit(nodes, `deck ${this.flat.decks[v.deck]} (${v.currency})`);
+      const nodeCount = builder.emit(viewNodes, F.VIEW_NODE_WORDS, `deck ${this.flat.decks[v.deck]} (${v.currency})`, (at, rate) => viewNodes.set(at + 1, rate));
       views.push(v.deck, this.str(v.currency), nodeFirst, nodeCount, stored, v.prefixes.length);
       viewKept += stored;
     }
-    // Every value is placed: free their lookup tables before the file is assembled (the peak of a
-    // wholesale build).
-    valueFirst = valueNext = new Int32Array(0);
     this.put('tables', tables, this.flat.tables.length);
-    this.put('nodes', nodes, nodes.length / F.NODE_WORDS);
-    this.put('values', values, values.length / 2);
+    this.put('nodes', nodes, nodes.length / F.TABLE_NODE_WORDS);
+    this.put('labels', labels, labelCount);
     this.put('shapes', shapes, shapeCount);
     this.put('views', views, this.flat.views.length);
+    this.put('viewNodes', viewNodes, viewNodes.length / F.VIEW_NODE_WORDS);
     this.put('rates', rates, rateCount);
     this.put('lists', this.lists, this.lists.length);
     this.putMoney();
@@ -396,8 +383,8 @@ class Encoder {
         tables: this.flat.tables.length,
         entries,
         kept,
-        nodes: nodes.length / F.NODE_WORDS,
-        tableNodes,
+        nodes: nodes.length / F.TABLE_NODE_WORDS,
+        viewNodes: viewNodes.length / F.VIEW_NODE_WORDS,
         views: this.flat.views.length,
         viewPrefixes: viewKept,
         shapes: shapeCount,
@@ -561,12 +548,13 @@ export function contentHash(file: Uint8Array): Uint8Array {
 /**
  * Builds one trie in the format's compact layout (F.NODE_WORDS) from keys given in text order (a
  * key before its descendants). Keys go into a scratch 10-ary trie (11 words a node: value + 1,
- * then the child per digit), reused from table to table; `emit` lays it out breadth first, so the
- * children of every node are consecutive and come after it, as the reader requires.
+ * then the child per digit), reused from table to table; `emit` lays it out so the children of
+ * every node are consecutive and come after it, as the reader requires.
  */
 class TrieBuilder {
   private scratch = new Int32Array(11 * 4096);
-  private order = new Int32Array(4096);
+  private place = new Int32Array(4096);
+  private stack = new Int32Array(4096);
   private count = 0;
 
   reset(): void {
@@ -605,27 +593,46 @@ class TrieBuilder {
     return true;
   }
 
-  /** Appends the trie to `nodes`; returns its node count. */
-  emit(nodes: Words, what: string): number {
+  /**
+   * Appends the trie to `nodes` as `width`-word nodes, depth first: a node's children get
+   * consecutive places when it is laid out, then each child's subtree follows in digit order, so
+   * a subtree is one stretch of memory. Word 0 is written here; `value(at, v)` writes the rest of
+   * each node that holds a value (other words stay NONE), in key order. Returns the node count.
+   */
+  emit(nodes: Words, width: number, what: string, value: (at: number, v: number) => void): number {
     const n = this.count;
     if (n > F.MAX_TRIE_NODES) throw new EncodeError(`the trie of ${what} needs ${n} nodes, over the format's ${F.MAX_TRIE_NODES}`);
-    if (this.order.length < n) this.order = new Int32Array(Math.max(n, this.order.length * 2));
-    const { scratch, order } = this;
-    nodes.reserve(n * F.NODE_WORDS);
-    order[0] = 0;
-    let tail = 1;
-    for (let head = 0; head < n; head++) {
-      const t = order[head]!;
+    const base = nodes.length;
+    nodes.fill(n * width, F.NONE);
+    if (this.place.length < n) {
+      this.place = new Int32Array(Math.max(n, this.place.length * 2));
+      this.stack = new Int32Array(this.place.length);
+    }
+    const { scratch, place, stack } = this;
+    // Explicit stack of scratch nodes whose place is known; pushed children in reverse digit
+    // order so they pop in digit order (keys in text order: first-use ids stay deterministic).
+    place[0] = 0;
+    stack[0] = 0;
+    let top = 1;
+    let next = 1;
+    while (top > 0) {
+      const t = stack[--top]!;
+      const at = base + place[t]! * width;
       let digits = 0;
-      const first = tail;
+      const firstChild = next;
       for (let d = 0; d < 10; d++) {
         const c = scratch[t * 11 + 1 + d]!;
         if (c === 0) continue;
         digits |= 1 << d;
-        order[tail++] = c;
+        place[c] = next++;
       }
+      nodes.set(at, digits === 0 ? 0 : digits | (firstChild << F.NODE_CHILD_SHIFT));
       const v = scratch[t * 11]!;
-      nodes.push(digits === 0 ? 0 : digits | (first << F.NODE_CHILD_SHIFT), v === 0 ? F.NONE : v - 1);
+      if (v !== 0) value(at, v - 1);
+      for (let d = 9; d >= 0; d--) {
+        const c = scratch[t * 11 + 1 + d]!;
+        if (c !== 0) stack[top++] = c;
+      }
     }
     return n;
   }

@@ -78,10 +78,13 @@ export class Artefact {
   readonly users: Uint32Array;
   readonly routes: Uint32Array;
   readonly tables: Uint32Array;
+  /** Tables' trie nodes (TABLE_NODE_WORDS each). */
   readonly nodes: Uint32Array;
-  readonly values: Uint32Array;
+  readonly labels: Uint32Array;
   readonly shapes: Uint32Array;
   readonly views: Uint32Array;
+  /** Views' trie nodes (VIEW_NODE_WORDS each). */
+  readonly viewNodes: Uint32Array;
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
@@ -198,10 +201,11 @@ export class Artefact {
     this.users = words('users', L.users.width);
     this.routes = words('routes', L.routes.width);
     this.tables = words('tables', L.tables.width);
-    this.nodes = words('nodes', F.NODE_WORDS);
-    this.values = words('values', L.values.width);
+    this.nodes = words('nodes', F.TABLE_NODE_WORDS);
+    this.labels = words('labels', L.labels.width);
     this.shapes = words('shapes', L.shapes.width);
     this.views = words('views', L.views.width);
+    this.viewNodes = words('viewNodes', F.VIEW_NODE_WORDS);
     this.rates = words('rates', L.rates.width);
     this.schedules = words('schedules', L.schedules.width);
     this.numberLists = words('numberLists', L.numberLists.width);
@@ -328,22 +332,22 @@ export class Artefact {
     if (expect !== this.counts.gateways) fail('bad-reference', 'some gateways belong to no carrier');
     for (let i = 0; i < this.counts.ipv4; i++) if (this.ipv4[i * 3 + 1]! > 32) fail('bad-reference', `ipv4[${i}]: prefix length over 32`);
     for (let i = 0; i < this.counts.ipv6; i++) if (this.ipv6[i * 6 + 4]! > 128) fail('bad-reference', `ipv6[${i}]: prefix length over 128`);
-    for (let s = 0; s < this.counts.shapes; s++) {
-      const meta = this.shapes[s * F.SHAPE.width + F.SHAPE.at.meta]!;
-      if ((meta & 0xff) >= F.DESTINATION_TYPES.length || ((meta >>> 8) & 0xff) >= F.REJECT_REASONS.length || meta >>> 16 !== 0) fail('bad-reference', `shapes[${s}]: bad meta`);
+    for (let l = 0; l < this.counts.labels; l++) {
+      const meta = this.labels[l * F.LABEL.width + F.LABEL.at.meta]!;
+      if ((meta & 0xff) >= F.DESTINATION_TYPES.length || ((meta >>> 8) & 0xff) >= F.REJECT_REASONS.length || meta >>> 16 !== 0) fail('bad-reference', `labels[${l}]: bad meta`);
     }
     for (let r = 0; r < this.counts.rates; r++) {
       const base = r * F.RATE.width;
       if (this.rates[base + F.RATE.at.type]! >= F.DESTINATION_TYPES.length) fail('bad-reference', `rates[${r}]: bad type`);
       if (this.rates[base + F.RATE.at.increment]! === 0) fail('bad-reference', `rates[${r}]: increment 0`);
     }
-    // Tables, then views, own consecutive runs of nodes covering the section; inside a run every
-    // node's children are later nodes of the same run (so a walk cannot loop or leave its trie),
-    // and every value names an existing record: VALUES for tables, RATES for views.
+    // Tables own consecutive runs of NODES covering the section, views of VIEW_NODES; inside a run
+    // every node's children are later nodes of the same run (so a walk cannot loop or leave its
+    // trie), and every value names an existing record.
     let nodeAt = 0;
     for (let t = 0; t < this.counts.tables; t++) {
       const b = t * T.width;
-      nodeAt = this.validateTrie(`tables[${t}]`, this.tables[b + T.at.nodeFirst]!, this.tables[b + T.at.nodeCount]!, nodeAt, this.counts.values);
+      nodeAt = this.validateTableTrie(t, this.tables[b + T.at.nodeFirst]!, this.tables[b + T.at.nodeCount]!, nodeAt);
       const card = this.tables[b + T.at.card]!;
       const weights = this.tables[b + T.at.weights]!;
       const wn = this.lists[weights]!;
@@ -351,11 +355,13 @@ export class Artefact {
       for (let k = 0; k < wn; k += 3) if (this.lists[weights + 1 + k]! >= this.counts.decks) fail('bad-reference', `tables[${t}]: weight for an unknown deck`);
       if (card >= this.counts.cards) fail('bad-reference', `tables[${t}]: unknown card`);
     }
+    if (nodeAt !== this.counts.nodes) fail('bad-trie', 'some nodes belong to no table');
+    nodeAt = 0;
     for (let v = 0; v < this.counts.views; v++) {
       const b = v * F.VIEW.width;
-      nodeAt = this.validateTrie(`views[${v}]`, this.views[b + F.VIEW.at.nodeFirst]!, this.views[b + F.VIEW.at.nodeCount]!, nodeAt, this.counts.rates);
+      nodeAt = this.validateViewTrie(v, this.views[b + F.VIEW.at.nodeFirst]!, this.views[b + F.VIEW.at.nodeCount]!, nodeAt);
     }
-    if (nodeAt !== this.counts.nodes) fail('bad-trie', 'some nodes belong to no trie');
+    if (nodeAt !== this.counts.viewNodes) fail('bad-trie', 'some view nodes belong to no view');
     for (let s = 0; s < this.counts.schedules; s++) {
       const w = this.schedules[s * F.SCHEDULE.width + F.SCHEDULE.at.windows]!;
       const n = this.lists[w]!;
@@ -366,28 +372,59 @@ export class Artefact {
     }
   }
 
-  /**
-   * One trie's run of nodes [first, first + count), which must start at `expectFirst`: children
-   * after their parent and inside the run, no stray bits, values below `valueEnd` or NONE.
-   * Returns the end of the run.
-   */
-  private validateTrie(owner: string, first: number, count: number, expectFirst: number, valueEnd: number): number {
-    if (first !== expectFirst || count === 0 || count > this.counts.nodes - first || count > F.MAX_TRIE_NODES) {
+  /** A trie's run [first, first + count) must be the next one, non-empty, within the section. */
+  private checkRun(owner: string, first: number, count: number, expectFirst: number, sectionCount: number): void {
+    if (first !== expectFirst || count === 0 || count > sectionCount - first || count > F.MAX_TRIE_NODES) {
       fail('bad-trie', `${owner}: nodes ${first}+${count} are not the next run`);
     }
+  }
+
+  /**
+   * Word 0 of node n of a run [first, end): children after it and inside the run, no stray bits.
+   * Inlined by hand into both validators' loops would be faster still; this is called per node.
+   */
+  private checkChildren(owner: string, w: number, n: number, first: number, end: number): void {
+    const digits = w & F.NODE_DIGITS;
+    const child = first + (w >>> F.NODE_CHILD_SHIFT);
+    if (digits === 0) {
+      if (w !== 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
+    } else if (child <= n || child + POPCOUNT[digits]! > end) {
+      fail('bad-trie', `${owner}: node ${n - first}: children ${child - first}+${POPCOUNT[digits]} are not later nodes of the trie`);
+    }
+  }
+
+  /** Table t's run of NODES: structure, and sell (money) and shape both present or both NONE. */
+  private validateTableTrie(t: number, first: number, count: number, expectFirst: number): number {
+    const owner = `tables[${t}]`;
+    this.checkRun(owner, first, count, expectFirst, this.counts.nodes);
     const nodes = this.nodes;
+    const moneyEnd = this.counts.money;
+    const shapeEnd = this.counts.shapes;
+    const end = first + count;
+    for (let n = first; n < end; n++) {
+      const w = nodes[3 * n]!;
+      const sell = nodes[3 * n + 1]!;
+      const shape = nodes[3 * n + 2]!;
+      if (sell === F.NONE ? shape !== F.NONE : sell >= moneyEnd || shape >= shapeEnd) {
+        fail('bad-trie', `${owner}: node ${n - first} has a bad sell (${sell}) or shape (${shape})`);
+      }
+      if (w !== 0) this.checkChildren(owner, w, n, first, end);
+    }
+    return end;
+  }
+
+  /** View v's run of VIEW_NODES: structure, and rates that exist. */
+  private validateViewTrie(v: number, first: number, count: number, expectFirst: number): number {
+    const owner = `views[${v}]`;
+    this.checkRun(owner, first, count, expectFirst, this.counts.viewNodes);
+    const nodes = this.viewNodes;
+    const rateEnd = this.counts.rates;
     const end = first + count;
     for (let n = first; n < end; n++) {
       const w = nodes[2 * n]!;
-      const v = nodes[2 * n + 1]!;
-      if (v >= valueEnd && v !== F.NONE) fail('bad-trie', `${owner}: node ${n - first} names value ${v}, which does not exist`);
-      const digits = w & F.NODE_DIGITS;
-      const child = first + (w >>> F.NODE_CHILD_SHIFT);
-      if (digits === 0) {
-        if (w !== 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
-      } else if (child <= n || child + POPCOUNT[digits]! > end) {
-        fail('bad-trie', `${owner}: node ${n - first}: children ${child - first}+${POPCOUNT[digits]} are not later nodes of the trie`);
-      }
+      const rate = nodes[2 * n + 1]!;
+      if (rate >= rateEnd && rate !== F.NONE) fail('bad-trie', `${owner}: node ${n - first} names rate ${rate}, which does not exist`);
+      if (w !== 0) this.checkChildren(owner, w, n, first, end);
     }
     return end;
   }
@@ -429,11 +466,30 @@ export class Artefact {
   }
 
   /**
-   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the VALUES index of
-   * the longest compiled prefix, or −1. `matchDepth` holds the digits matched. No allocation.
+   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the NODES index of
+   * the longest compiled prefix (its sell is `nodes[3n + 1]`, its shape `nodes[3n + 2]`), or −1.
+   * `matchDepth` holds the digits matched. One node read per digit, no allocation.
    */
   lookup(t: number, number: string, start = 0): number {
-    return this.walk(this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!, number, start);
+    const nodes = this.nodes;
+    const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
+    let n = first;
+    let best = nodes[3 * n + 1] === F.NONE ? -1 : n;
+    let depth = 0;
+    for (let i = start; i < number.length; i++) {
+      const d = number.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      const w = nodes[3 * n]!;
+      const bit = 1 << d;
+      if ((w & bit) === 0) break;
+      n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
+      if (nodes[3 * n + 1] !== F.NONE) {
+        best = n;
+        depth = i - start + 1;
+      }
+    }
+    this.matchDepth = depth;
+    return best;
   }
 
   /**
@@ -441,12 +497,8 @@ export class Artefact {
    * deck's row for `number`, or −1. `matchDepth` holds the digits matched.
    */
   viewLookup(v: number, number: string, start = 0): number {
-    return this.walk(this.views[v * F.VIEW.width + F.VIEW.at.nodeFirst]!, number, start);
-  }
-
-  /** One walk: per digit one node read; the children of a node are consecutive (see NODE_WORDS). */
-  private walk(first: number, number: string, start: number): number {
-    const nodes = this.nodes;
+    const nodes = this.viewNodes;
+    const first = this.views[v * F.VIEW.width + F.VIEW.at.nodeFirst]!;
     let n = first;
     let best = nodes[2 * n + 1]!;
     let depth = 0;
@@ -456,14 +508,14 @@ export class Artefact {
       const w = nodes[2 * n]!;
       const bit = 1 << d;
       if ((w & bit) === 0) break;
-      n = first + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
-      const v = nodes[2 * n + 1]!;
-      if (v !== F.NONE) {
-        best = v;
+      n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
+      const r = nodes[2 * n + 1]!;
+      if (r !== F.NONE) {
+        best = r;
         depth = i - start + 1;
       }
     }
-    this.matchDepth = best === F.NONE ? 0 : depth;
+    this.matchDepth = depth;
     return best === F.NONE ? -1 : best;
   }
 }

@@ -60,21 +60,22 @@ export const SECTION = {
   routes: 11,
   tables: 12,
   nodes: 13,
-  values: 14,
+  labels: 14,
   shapes: 15,
   views: 16,
-  rates: 17,
-  lists: 18,
-  schedules: 19,
-  numberLists: 20,
+  viewNodes: 17,
+  rates: 18,
+  lists: 19,
+  schedules: 20,
+  numberLists: 21,
 } as const;
 /**
  * Sections a reader knows but does not require (added in 1.1; still optional in 2.0): without
  * them the runtime uses the defaults documented beside each layout.
  */
 export const OPTIONAL_SECTION = {
-  network: 21,
-  routeDial: 22,
+  network: 22,
+  routeDial: 23,
 } as const;
 export type SectionName = keyof typeof SECTION | keyof typeof OPTIONAL_SECTION;
 export const SECTION_NAMES: Record<number, SectionName> = Object.fromEntries(
@@ -153,7 +154,7 @@ export const ROUTE = layout([
 
 /**
  * A compiled (card, static filter) table: its trie is the run of NODES [nodeFirst, nodeFirst +
- * nodeCount), root first; node values are VALUES indexes.
+ * nodeCount), root first (see TABLE_NODE_WORDS).
  */
 export const TABLE = layout([
   ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'],
@@ -219,23 +220,20 @@ export const NETWORK = layout([
  */
 export const ROUTE_DIAL = layout([['literals', 'list:str'], ['owners', 'list:u32']] as const);
 
-/** A compiled value: the sell rate and the shape it shares with other prefixes. Interned across
- * tables: equal (sell, shape) pairs are one record, whichever tables and prefixes use it. */
-export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
+/** What many prefixes share about the destination: its name, type and the sell connection fee. */
+export const LABEL = layout([['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money']] as const);
 
 /**
- * What many prefixes share: destination, type, rejection, sell connect fee, and the carrier decks
- * to try, in order, as VIEWS indexes. The cost rows are not here: they are the views' own tries,
- * walked with the same number, so per-deck prices are stored once however many cards use them.
+ * What a compiled prefix answers besides its sell rate: its label, and the carrier decks to try in
+ * order, as VIEWS indexes. The cost rows are not here: they are the views' own tries, walked with
+ * the same number, so per-deck prices are stored once however many cards use them.
  */
-export const SHAPE = layout([
-  ['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money'], ['candidates', 'list:idx:views'],
-] as const);
+export const SHAPE = layout([['label', 'idx:labels'], ['candidates', 'list:idx:views']] as const);
 
 /**
  * A deck as the cards of one currency see it: the deck's rows in force, converted to `currency`,
- * as a trie (the run of NODES [nodeFirst, nodeFirst + nodeCount), root first) whose node values
- * are RATES indexes. One per (deck, currency) that some card uses.
+ * as a trie (the run of VIEW_NODES [nodeFirst, nodeFirst + nodeCount), root first) whose node
+ * values are RATES indexes. One per (deck, currency) that some card uses.
  */
 export const VIEW = layout([
   ['deck', 'idx:decks'], ['currency', 'str'], ['nodeFirst', 'u32'], ['nodeCount', 'u32'], ['prefixes', 'u32'],
@@ -249,18 +247,23 @@ export const RATE = layout([
 ] as const);
 
 /**
- * Trie node, 2 words. Word 0: bits 0-9 say which digits have a child; bits 10-31 the index of the
- * first child relative to the start of the trie's run (the children of a node are consecutive, in
- * digit order, so the child for digit d is first + popcount(bits below d)); 0 when there is no child.
- * Word 1: the node's own value, or NONE.
+ * Trie nodes. Word 0 of every node: bits 0-9 say which digits have a child; bits 10-31 hold the
+ * index of the first child relative to the start of the trie's run (the children of a node are
+ * consecutive, in digit order, so the child for digit d is first + popcount(bits below d)); 0 when
+ * there is no child. Children always come after their parent, and a node's whole subtree after it
+ * in one stretch (depth-first layout: a walk's deep steps stay close in memory).
+ * - TABLES' nodes (section NODES), 3 words: then the sell rate (`money`, NONE = no own value) and
+ *   the SHAPES index (NONE exactly when the sell is).
+ * - VIEWS' nodes (section VIEW_NODES), 2 words: then the RATES index (NONE = no own value).
  */
-export const NODE_WORDS = 2;
+export const TABLE_NODE_WORDS = 3;
+export const VIEW_NODE_WORDS = 2;
 export const NODE_DIGITS = 0x3ff;
 export const NODE_CHILD_SHIFT = 10;
 /** Nodes one trie may hold: the child offset has 22 bits. */
 export const MAX_TRIE_NODES = 2 ** 22;
 
-// SHAPE.meta: type (bits 0-7), reject reason (8-15), candidate-order flag (16-23).
+// LABEL.meta: type (bits 0-7), reject reason (8-15); bits 16-31 zero.
 export const META_TYPE_SHIFT = 0;
 export const META_REASON_SHIFT = 8;
 
@@ -272,7 +275,7 @@ export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 /** CARRIER.distribution: 0 = weighted, 1 + index here = hash over that source. */
 export const HASH_SOURCES = ['call-id', 'from-uri', 'from-user', 'to-uri', 'to-user'] as const;
 
-/** Why a compiled prefix refuses the call; index = SHAPE.meta reason byte. */
+/** Why a compiled prefix refuses the call; index = LABEL.meta reason byte. */
 // Reason 4 (a provider capped rate or block-connect-cost left no carrier) is a profit-assurance
 // refusal in the network's table (schemas/network.schema.json: noRoutesProfitAssurance); 1.0
 // artefacts said rateCapped, which the network reserves for the route's own capped (sell) rate.
@@ -312,7 +315,7 @@ export const RECORD_SECTIONS = {
   users: USER,
   routes: ROUTE,
   tables: TABLE,
-  values: VALUE,
+  labels: LABEL,
   shapes: SHAPE,
   views: VIEW,
   rates: RATE,

@@ -84,10 +84,11 @@ export function dialAccepts(a: Artefact, route: number, number: string): boolean
 export function tableEntry(a: Artefact, t: number, number: string): CompiledEntry | undefined {
   const v = a.lookup(t, number);
   if (v < 0) return undefined;
-  const S = F.SHAPE, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
-  const shape = a.values[v * F.VALUE.width + F.VALUE.at.shape]!;
+  const S = F.SHAPE, LB = F.LABEL, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
+  const shape = a.nodes[v * F.TABLE_NODE_WORDS + 2]!;
   const sb = shape * S.width;
-  const meta = a.shapes[sb + S.at.meta]!;
+  const lb = a.shapes[sb + S.at.label]! * LB.width;
+  const meta = a.labels[lb + LB.at.meta]!;
   const reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
   const prefix = number.slice(0, a.matchDepth);
   const candidates: CompiledCandidate[] = [];
@@ -110,10 +111,10 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
   }
   const entry: CompiledEntry = {
     prefix,
-    destination: a.string(a.shapes[sb + S.at.destination]!),
+    destination: a.string(a.labels[lb + LB.at.destination]!),
     type: F.DESTINATION_TYPES[(meta >>> F.META_TYPE_SHIFT) & 0xff]!,
-    sell: a.money(a.values[v * F.VALUE.width + F.VALUE.at.sell]!),
-    connectFee: a.money(a.shapes[sb + S.at.connectFee]!),
+    sell: a.money(a.nodes[v * F.TABLE_NODE_WORDS + 1]!),
+    connectFee: a.money(a.labels[lb + LB.at.connectFee]!),
     candidates,
   };
   if (reason !== F.REJECT.none) entry.reject = F.REJECT_REASONS[reason]!;

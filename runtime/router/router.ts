@@ -777,13 +777,14 @@ export class Router {
       return this.reject(R_PRE, cust.id, route.id, trace);
     }
     const depth = a.matchDepth;
-    const sellIdx = a.values[v * 2]!;
-    const shape = a.values[v * 2 + 1]!;
+    const sellIdx = a.nodes[v * F.TABLE_NODE_WORDS + 1]!;
+    const shape = a.nodes[v * F.TABLE_NODE_WORDS + 2]!;
     const sb = shape * F.SHAPE.width;
-    const meta = a.shapes[sb + F.SHAPE.at.meta]!;
+    const lb = a.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width;
+    const meta = a.labels[lb + F.LABEL.at.meta]!;
     const rejectCode = (meta >>> F.META_REASON_SHIFT) & 0xff;
     const prefix = number.slice(0, depth);
-    const destination = this.strs[a.shapes[sb + F.SHAPE.at.destination]!]!;
+    const destination = this.strs[a.labels[lb + F.LABEL.at.destination]!]!;
     const sell = this.moneyValue[sellIdx]!;
     if (trace) {
       trace.push(`card ${this.cardId(table.card)}: prefix ${prefix} ${destination || '(no name)'} (${F.DESTINATION_TYPES[meta & 0xff]}), sell ${this.moneyText[sellIdx]} ${table.currency}/min`);
