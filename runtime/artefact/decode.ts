@@ -85,6 +85,9 @@ export class Artefact {
   readonly views: Uint32Array;
   /** Views' trie nodes (VIEW_NODE_WORDS each). */
   readonly viewNodes: Uint32Array;
+  /** The same words as Int32 (NONE = −1): walks and checks stay in small-integer arithmetic. */
+  private readonly tableWords: Int32Array;
+  private readonly viewWords: Int32Array;
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
@@ -202,10 +205,12 @@ export class Artefact {
     this.routes = words('routes', L.routes.width);
     this.tables = words('tables', L.tables.width);
     this.nodes = words('nodes', F.TABLE_NODE_WORDS);
+    this.tableWords = new Int32Array(this.nodes.buffer, this.nodes.byteOffset, this.nodes.length);
     this.labels = words('labels', L.labels.width);
     this.shapes = words('shapes', L.shapes.width);
     this.views = words('views', L.views.width);
     this.viewNodes = words('viewNodes', F.VIEW_NODE_WORDS);
+    this.viewWords = new Int32Array(this.viewNodes.buffer, this.viewNodes.byteOffset, this.viewNodes.length);
     this.rates = words('rates', L.rates.width);
     this.schedules = words('schedules', L.schedules.width);
     this.numberLists = words('numberLists', L.numberLists.width);
@@ -263,21 +268,21 @@ export class Artefact {
     }
   }
 
-  private check(c: Check, w: number, where: () => string): void {
+  private check(c: Check, w: number, where: string): void {
     switch (c.op) {
       case OP_U32: return;
-      case OP_FLAGS: if (w & c.arg) fail('bad-reference', `${where()}: unknown flag bits`); return;
+      case OP_FLAGS: if (w & c.arg) fail('bad-reference', `${where}: unknown flag bits`); return;
       case OP_ENUM: case OP_STR: case OP_MONEY: case OP_IDX:
-        if (w >= c.arg) fail('bad-reference', `${where()}: ${w} is out of range (< ${c.arg})`);
+        if (w >= c.arg) fail('bad-reference', `${where}: ${w} is out of range (< ${c.arg})`);
         return;
       case OP_STR_OPT: case OP_MONEY_OPT: case OP_IDX_OPT:
-        if (w !== F.NONE && w >= c.arg) fail('bad-reference', `${where()}: ${w} is out of range (< ${c.arg})`);
+        if (w !== F.NONE && w >= c.arg) fail('bad-reference', `${where}: ${w} is out of range (< ${c.arg})`);
         return;
       case OP_LIST: {
         const arr = this.lists;
-        if (w >= arr.length) fail('bad-reference', `${where()}: list offset ${w} is out of range`);
+        if (w >= arr.length) fail('bad-reference', `${where}: list offset ${w} is out of range`);
         const n = arr[w]!;
-        if (n > arr.length - w - 1) fail('bad-reference', `${where()}: list of ${n} items runs past its section`);
+        if (n > arr.length - w - 1) fail('bad-reference', `${where}: list of ${n} items runs past its section`);
         const item = c.list!;
         if (item.op !== OP_U32) for (let k = 1; k <= n; k++) this.check(item, arr[w + k]!, where);
         return;
@@ -288,20 +293,30 @@ export class Artefact {
   private validateRecords(): void {
     for (const [name, layout] of Object.entries(F.RECORD_SECTIONS) as [F.SectionName, { fields: readonly (readonly [string, string])[]; width: number }][]) {
       const arr = this[name as keyof this] as unknown as Uint32Array;
-      const checks = layout.fields.map(([, kind]) => this.compile(kind));
       const width = layout.width;
       const n = arr.length / width;
-      for (let f = 0; f < width; f++) {
-        const c = checks[f]!;
-        if (c.op === OP_U32) continue;
-        const field = layout.fields[f]![0];
-        for (let r = 0; r < n; r++) {
-          const w = arr[r * width + f]!;
-          // Fast paths for the big sections; the slow path builds the message.
-          if ((c.op === OP_IDX || c.op === OP_MONEY || c.op === OP_STR) && w < c.arg) continue;
-          this.check(c, w, () => `${name}[${r}].${field}`);
+      layout.fields.forEach(([field, kind], f) => {
+        const c = this.compile(kind);
+        const where = (r: number) => `${name}[${r}].${field}`;
+        if (c.op === OP_U32) return;
+        if (c.op === OP_IDX || c.op === OP_MONEY || c.op === OP_STR) {
+          // The big sections' fields: one compare per record; the message only on failure.
+          const end = c.arg;
+          for (let r = 0, at = f; r < n; r++, at += width) if (arr[at]! >= end) this.check(c, arr[at]!, where(r));
+        } else if (c.op === OP_LIST) {
+          // Lists are shared: each offset is checked once per field (millions of shapes name a
+          // few thousand candidate lists).
+          const seen = new Uint8Array(this.lists.length);
+          for (let r = 0, at = f; r < n; r++, at += width) {
+            const w = arr[at]!;
+            if (w < seen.length && seen[w] === 1) continue;
+            this.check(c, w, where(r));
+            seen[w] = 1;
+          }
+        } else {
+          for (let r = 0, at = f; r < n; r++, at += width) this.check(c, arr[at]!, where(r));
         }
-      }
+      });
     }
   }
 
@@ -380,53 +395,54 @@ export class Artefact {
   }
 
   /**
-   * Word 0 of node n of a run [first, end): children after it and inside the run, no stray bits.
-   * Inlined by hand into both validators' loops would be faster still; this is called per node.
+   * Table t's run of NODES: children after their node and inside the run, no stray bits; sell
+   * (money) and shape both present or both NONE. Read as Int32 (NONE = −1) so the loop stays in
+   * small-integer arithmetic: it runs once per node of the artefact.
    */
-  private checkChildren(owner: string, w: number, n: number, first: number, end: number): void {
-    const digits = w & F.NODE_DIGITS;
-    const child = first + (w >>> F.NODE_CHILD_SHIFT);
-    if (digits === 0) {
-      if (w !== 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
-    } else if (child <= n || child + POPCOUNT[digits]! > end) {
-      fail('bad-trie', `${owner}: node ${n - first}: children ${child - first}+${POPCOUNT[digits]} are not later nodes of the trie`);
-    }
-  }
-
-  /** Table t's run of NODES: structure, and sell (money) and shape both present or both NONE. */
   private validateTableTrie(t: number, first: number, count: number, expectFirst: number): number {
-    const owner = `tables[${t}]`;
-    this.checkRun(owner, first, count, expectFirst, this.counts.nodes);
-    const nodes = this.nodes;
+    this.checkRun(`tables[${t}]`, first, count, expectFirst, this.counts.nodes);
+    const nodes = this.tableWords;
     const moneyEnd = this.counts.money;
     const shapeEnd = this.counts.shapes;
     const end = first + count;
-    for (let n = first; n < end; n++) {
-      const w = nodes[3 * n]!;
-      const sell = nodes[3 * n + 1]!;
-      const shape = nodes[3 * n + 2]!;
-      if (sell === F.NONE ? shape !== F.NONE : sell >= moneyEnd || shape >= shapeEnd) {
-        fail('bad-trie', `${owner}: node ${n - first} has a bad sell (${sell}) or shape (${shape})`);
+    for (let n = first, at = 3 * first; n < end; n++, at += 3) {
+      const w = nodes[at]!;
+      const sell = nodes[at + 1]!;
+      const shape = nodes[at + 2]!;
+      // Unsigned compares: NONE (−1) and anything over 2^31 land above the limits.
+      if ((sell >>> 0) >= moneyEnd ? sell !== -1 || shape !== -1 : (shape >>> 0) >= shapeEnd) {
+        fail('bad-trie', `tables[${t}]: node ${n - first} has a bad sell (${sell >>> 0}) or shape (${shape >>> 0})`);
       }
-      if (w !== 0) this.checkChildren(owner, w, n, first, end);
+      if (w === 0) continue;
+      const digits = w & F.NODE_DIGITS;
+      const child = first + (w >>> F.NODE_CHILD_SHIFT);
+      if (digits === 0 || child <= n || child + POPCOUNT[digits]! > end) this.badChildren(`tables[${t}]`, w, n, first);
     }
     return end;
   }
 
-  /** View v's run of VIEW_NODES: structure, and rates that exist. */
+  /** View v's run of VIEW_NODES: structure as for tables, and rates that exist. */
   private validateViewTrie(v: number, first: number, count: number, expectFirst: number): number {
-    const owner = `views[${v}]`;
-    this.checkRun(owner, first, count, expectFirst, this.counts.viewNodes);
-    const nodes = this.viewNodes;
+    this.checkRun(`views[${v}]`, first, count, expectFirst, this.counts.viewNodes);
+    const nodes = this.viewWords;
     const rateEnd = this.counts.rates;
     const end = first + count;
-    for (let n = first; n < end; n++) {
-      const w = nodes[2 * n]!;
-      const rate = nodes[2 * n + 1]!;
-      if (rate >= rateEnd && rate !== F.NONE) fail('bad-trie', `${owner}: node ${n - first} names rate ${rate}, which does not exist`);
-      if (w !== 0) this.checkChildren(owner, w, n, first, end);
+    for (let n = first, at = 2 * first; n < end; n++, at += 2) {
+      const w = nodes[at]!;
+      const rate = nodes[at + 1]!;
+      if ((rate >>> 0) >= rateEnd && rate !== -1) fail('bad-trie', `views[${v}]: node ${n - first} names rate ${rate >>> 0}, which does not exist`);
+      if (w === 0) continue;
+      const digits = w & F.NODE_DIGITS;
+      const child = first + (w >>> F.NODE_CHILD_SHIFT);
+      if (digits === 0 || child <= n || child + POPCOUNT[digits]! > end) this.badChildren(`views[${v}]`, w, n, first);
     }
     return end;
+  }
+
+  private badChildren(owner: string, w: number, n: number, first: number): never {
+    const digits = w & F.NODE_DIGITS;
+    if (digits === 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
+    fail('bad-trie', `${owner}: node ${n - first}: children ${w >>> F.NODE_CHILD_SHIFT}+${POPCOUNT[digits]} are not later nodes of the trie`);
   }
 
   // ------------------------------------------------------------------ access
@@ -471,10 +487,10 @@ export class Artefact {
    * `matchDepth` holds the digits matched. One node read per digit, no allocation.
    */
   lookup(t: number, number: string, start = 0): number {
-    const nodes = this.nodes;
+    const nodes = this.tableWords;
     const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
     let n = first;
-    let best = nodes[3 * n + 1] === F.NONE ? -1 : n;
+    let best = nodes[3 * n + 1] === -1 ? -1 : n;
     let depth = 0;
     for (let i = start; i < number.length; i++) {
       const d = number.charCodeAt(i) - 48;
@@ -483,7 +499,7 @@ export class Artefact {
       const bit = 1 << d;
       if ((w & bit) === 0) break;
       n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
-      if (nodes[3 * n + 1] !== F.NONE) {
+      if (nodes[3 * n + 1] !== -1) {
         best = n;
         depth = i - start + 1;
       }
@@ -497,7 +513,7 @@ export class Artefact {
    * deck's row for `number`, or −1. `matchDepth` holds the digits matched.
    */
   viewLookup(v: number, number: string, start = 0): number {
-    const nodes = this.viewNodes;
+    const nodes = this.viewWords;
     const first = this.views[v * F.VIEW.width + F.VIEW.at.nodeFirst]!;
     let n = first;
     let best = nodes[2 * n + 1]!;
@@ -510,13 +526,13 @@ export class Artefact {
       if ((w & bit) === 0) break;
       n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
       const r = nodes[2 * n + 1]!;
-      if (r !== F.NONE) {
+      if (r !== -1) {
         best = r;
         depth = i - start + 1;
       }
     }
     this.matchDepth = depth;
-    return best === F.NONE ? -1 : best;
+    return best;
   }
 }
 
