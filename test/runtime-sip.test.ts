@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseNameAddr, parseSipRequest, parseUri, type SipRequest, type SipSource } from '../runtime/sip/message.js';
 import { buildDecisionResponse, buildResponse, defaultQ, formatQ, makeToTag, responseDestination } from '../runtime/sip/response.js';
 import { SipServer } from '../runtime/sip/server.js';
-import { TransactionCache, transactionKey } from '../runtime/sip/transactions.js';
+import { TransactionStore, transactionHash, type TransactionIdentity } from '../runtime/sip/transactions.js';
 
 const SRC: SipSource = { address: '192.0.2.10', port: 5062, transport: 'udp' };
 
@@ -227,30 +227,51 @@ describe('SIP responses', () => {
   });
 });
 
-describe('transaction cache', () => {
+describe('transaction memory', () => {
+  const id = (n: number, over: Partial<TransactionIdentity> = {}): TransactionIdentity =>
+    ({ branch: `z9hG4bK-${n}`, callId: `${n}@192.0.2.1`, viaHost: '192.0.2.1', viaPort: 5060, cseq: 1, ...over });
+
   it('keeps entries for at least the ttl and forgets them within ttl · g/(g-1)', () => {
     let now = 0;
-    const c = new TransactionCache<number>({ ttlMs: 30, generations: 4, now: () => now });
-    c.set(1, 1);
+    const c = new TransactionStore({ ttlMs: 30, generations: 4, now: () => now });
+    c.set(1, id(1), 'one');
     now = 29.9;
-    expect(c.get(1)).toBe(1);
+    expect(c.get(1, id(1))?.toString('latin1')).toBe('one');
     now = 40.1;
-    expect(c.get(1)).toBeUndefined();
+    expect(c.get(1, id(1))).toBeUndefined();
   });
 
-  it('keys transactions by branch, Call-ID, sent-by and CSeq number as 53-bit numbers', () => {
+  it('answers only the same transaction: a hash collision is a miss', () => {
+    const c = new TransactionStore();
+    c.set(7, id(1), 'first');
+    expect(c.get(7, id(1))?.toString('latin1')).toBe('first');
+    for (const other of [id(2), id(1, { viaPort: 5062 }), id(1, { cseq: 2 }), id(1, { viaHost: '192.0.2.2' }), id(1, { branch: 'z9hG4bK-1x' })]) {
+      expect(c.get(7, other)).toBeUndefined();
+    }
+    c.set(7, id(2), 'second');
+    expect(c.get(7, id(1))?.toString('latin1')).toBe('first');
+    expect(c.get(7, id(2))?.toString('latin1')).toBe('second');
+  });
+
+  it('hashes transactions by branch, Call-ID, sent-by and CSeq number into 32 bits', () => {
     const keys = new Set<number>();
-    for (const cseq of [1, 2]) for (const port of [5060, 5062]) for (const h of [0, 1, 0xffffffff]) keys.add(transactionKey(h, '192.0.2.1', port, cseq));
+    for (const cseq of [1, 2]) for (const port of [5060, 5062]) for (const h of [0, 1, 0xffffffff]) keys.add(transactionHash(h, '192.0.2.1', port, cseq));
     expect(keys.size).toBe(12);
-    for (const k of keys) expect(Number.isSafeInteger(k)).toBe(true);
+    for (const k of keys) expect(k).toBe(k | 0);
   });
 
-  it('stays bounded under load by rotating early', () => {
-    const c = new TransactionCache<number>({ ttlMs: 1e9, maxEntries: 100, generations: 4, now: () => 0 });
-    for (let i = 0; i < 10_000; i++) c.set(i, i);
+  it('stays bounded under load by rotating early, by entries and by bytes', () => {
+    const c = new TransactionStore({ ttlMs: 1e9, maxEntries: 100, generations: 4, now: () => 0 });
+    for (let i = 0; i < 10_000; i++) c.set(transactionHash(i, '192.0.2.1', 5060, 1), id(i), `r${i}`);
     expect(c.size).toBeLessThanOrEqual(100);
-    expect(c.get(9999)).toBe(9999);
+    expect(c.get(transactionHash(9999, '192.0.2.1', 5060, 1), id(9999))?.toString('latin1')).toBe('r9999');
     expect(c.earlyRotations).toBeGreaterThan(0);
+    const b = new TransactionStore({ ttlMs: 1e9, maxBytes: 4 * 4096, generations: 4, now: () => 0 });
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 100; i++) b.set(i, id(i), big + i);
+    expect(b.size).toBeLessThanOrEqual(16);
+    expect(b.get(99, id(99))?.toString('latin1')).toBe(big + 99);
+    expect(b.set(1, id(1), 'y'.repeat(5000))).toBeUndefined();
   });
 });
 

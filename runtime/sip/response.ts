@@ -130,21 +130,29 @@ export interface ResponseOptions {
   server?: string;
 }
 
-/** Builds a complete response as bytes. */
-export function buildResponse(ctx: ResponseContext, source: SipSource, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
-  let out = 'SIP/2.0 ' + status + ' ' + clean(reason || DEFAULT_REASONS[status] || 'Unknown') + '\r\n';
-  out += 'Via: ' + responseTopVia(ctx, source) + '\r\n';
-  for (let i = 1; i < ctx.vias.length; i++) out += 'Via: ' + ctx.vias[i] + '\r\n';
-  out += 'From: ' + ctx.fromRaw + '\r\n';
-  out += 'To: ' + ctx.toRaw + (ctx.toTag === '' && opts.toTag ? ';tag=' + opts.toTag : '') + '\r\n';
-  out += 'Call-ID: ' + ctx.callId + '\r\n';
-  out += 'CSeq: ' + ctx.cseqRaw + '\r\n';
+/** q text of the i-th of n ≤ 10 targets without a q of its own. */
+const DEFAULT_Q_TEXT = Array.from({ length: 10 }, (_, i) => formatQ(defaultQ(i, 10)));
+
+/** Header names already checked to be tokens (decisions repeat the same few). */
+const goodNames = new Set<string>();
+
+/**
+ * A complete response as text, one latin1 character per byte: what `buildResponse` encodes. The
+ * SIP server writes it straight into its transaction memory instead of allocating a Buffer.
+ */
+export function responseText(ctx: ResponseContext, source: SipSource, status: number, reason: string, opts: ResponseOptions = {}): string {
+  let out = 'SIP/2.0 ' + status + ' ' + clean(reason || DEFAULT_REASONS[status] || 'Unknown') + '\r\nVia: ' + responseTopVia(ctx, source) + '\r\n';
+  const vias = ctx.vias;
+  for (let i = 1; i < vias.length; i++) out += 'Via: ' + vias[i] + '\r\n';
+  out += 'From: ' + ctx.fromRaw + '\r\nTo: ' + ctx.toRaw + (ctx.toTag === '' && opts.toTag ? ';tag=' + opts.toTag : '')
+    + '\r\nCall-ID: ' + ctx.callId + '\r\nCSeq: ' + ctx.cseqRaw + '\r\n';
   const contacts = opts.contacts;
   if (contacts) {
     const n = contacts.length;
     for (let i = 0; i < n; i++) {
       const t = contacts[i]!;
-      out += 'Contact: <' + clean(t.uri) + '>;q=' + formatQ(t.q ?? defaultQ(i, n)) + '\r\n';
+      const q = t.q !== undefined ? formatQ(t.q) : n <= 10 ? DEFAULT_Q_TEXT[i]! : formatQ(defaultQ(i, n));
+      out += 'Contact: <' + clean(t.uri) + '>;q=' + q + '\r\n';
     }
   }
   const h = opts.headers;
@@ -156,25 +164,37 @@ export function buildResponse(ctx: ResponseContext, source: SipSource, status: n
     }
   }
   if (opts.server) out += 'Server: ' + clean(opts.server) + '\r\n';
-  out += 'Content-Length: 0\r\n\r\n';
-  return Buffer.from(out, 'latin1');
+  return out + 'Content-Length: 0\r\n\r\n';
+}
+
+/** Builds a complete response as bytes. */
+export function buildResponse(ctx: ResponseContext, source: SipSource, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
+  return Buffer.from(responseText(ctx, source, status, reason, opts), 'latin1');
 }
 
 function header(name: string, value: string | number): string {
-  if (!HEADER_NAME.test(name)) return '';
-  return name + ': ' + clean(String(value)) + '\r\n';
+  if (!goodNames.has(name)) {
+    if (!HEADER_NAME.test(name)) return '';
+    if (goodNames.size < 256) goodNames.add(name);
+  }
+  return name + ': ' + (typeof value === 'number' ? value : clean(value)) + '\r\n';
+}
+
+/** The response to an INVITE for a routing decision, as text: 302 with Contacts, or the rejection. */
+export function decisionResponseText(ctx: ResponseContext, source: SipSource, decision: Decision, toTag: string, server?: string): string {
+  if (decision.status === 302) {
+    const d = decision as Extract<Decision, { targets: readonly RedirectTarget[] }>;
+    if (d.targets && d.targets.length > 0) {
+      return responseText(ctx, source, 302, d.reason ?? 'Moved Temporarily', { toTag, contacts: d.targets, headers: d.headers, server });
+    }
+    return responseText(ctx, source, 500, 'Server Internal Error', { toTag, server });
+  }
+  const status = Number.isInteger(decision.status) && decision.status >= 300 && decision.status <= 699 ? decision.status : 500;
+  const reason = status === decision.status ? (decision as { reason: string }).reason : 'Server Internal Error';
+  return responseText(ctx, source, status, reason, { toTag, headers: decision.headers, server });
 }
 
 /** The response to an INVITE for a routing decision: 302 with Contacts, or the rejection. */
 export function buildDecisionResponse(ctx: ResponseContext, source: SipSource, decision: Decision, toTag: string, server?: string): Buffer {
-  if (decision.status === 302) {
-    const d = decision as Extract<Decision, { targets: readonly RedirectTarget[] }>;
-    if (d.targets && d.targets.length > 0) {
-      return buildResponse(ctx, source, 302, d.reason ?? 'Moved Temporarily', { toTag, contacts: d.targets, headers: d.headers, server });
-    }
-    return buildResponse(ctx, source, 500, 'Server Internal Error', { toTag, server });
-  }
-  const status = Number.isInteger(decision.status) && decision.status >= 300 && decision.status <= 699 ? decision.status : 500;
-  const reason = status === decision.status ? (decision as { reason: string }).reason : 'Server Internal Error';
-  return buildResponse(ctx, source, status, reason, { toTag, headers: decision.headers, server });
+  return Buffer.from(decisionResponseText(ctx, source, decision, toTag, server), 'latin1');
 }

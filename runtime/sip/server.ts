@@ -14,15 +14,17 @@
 //              otherwise dropped. Nothing a peer sends can throw out of the socket handler.
 //
 // Per packet: one latin1 decode, one pass over the header lines, one decision for a new INVITE,
-// one string build and one send. No timers per packet.
+// one string build written straight into the transaction memory, and one send. No timers, no
+// closures and no DNS work per packet.
 
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { crc32Ascii } from '../engine/crc32.js';
 import { parseSipRequest, type ResponseContext, type SipRequest, type SipSource } from './message.js';
-import { ALLOW, buildDecisionResponse, buildResponse, requestHash, responseDestination, toTagOf, type Decision } from './response.js';
-import { TransactionCache, transactionKey } from './transactions.js';
+import { ALLOW, decisionResponseText, requestHash, responseText, toTagOf, type Decision } from './response.js';
+import { TransactionStore, transactionHash } from './transactions.js';
 
 export type DecideFn = (request: SipRequest, source: SipSource) => Decision;
 
@@ -38,9 +40,10 @@ export interface SipServerOptions {
   recvBufferSize?: number;
   /** SO_SNDBUF asked for (default 4 MiB). */
   sendBufferSize?: number;
-  /** Transaction memory: minimum lifetime (default 32 s) and size bound (default 200,000). */
+  /** Transaction memory: minimum lifetime (default 32 s), entry and byte bounds (200,000, 128 MiB). */
   transactionTtlMs?: number;
   transactionMax?: number;
+  transactionMaxBytes?: number;
   /** Server header of responses (default "dialplane"; '' for none). */
   server?: string;
   /** Answer UDP requests without rport at their source port instead of the Via port. */
@@ -70,18 +73,16 @@ export interface SipStats {
 
 const MAX_UDP = 65_535;
 
-/** An answered INVITE: its identity (to confirm a hash hit) and the response bytes. */
-interface Answered {
-  readonly branch: string;
-  readonly callId: string;
-  readonly cseq: number;
-  readonly viaHost: string;
-  readonly viaPort: number;
-  readonly response: Buffer;
-}
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
-function same(a: Answered, r: ResponseContext): boolean {
-  return a.cseq === r.cseq && a.viaPort === r.viaPort && a.branch === r.branch && a.callId === r.callId && a.viaHost === r.viaHost;
+/**
+ * dgram's address lookup. Responses only ever go to a source address, an IP literal, which the
+ * default (dns.lookup) would also return unchanged — but a tick later, through a closure per send.
+ * This answers literals synchronously and leaves anything else to dns.lookup.
+ */
+function literalLookup(address: string, family: number, callback: LookupCallback): void {
+  if (net.isIP(address) !== 0) callback(null, address, family);
+  else dns.lookup(address, family, callback);
 }
 
 export class SipServer {
@@ -89,7 +90,7 @@ export class SipServer {
     received: 0, ignored: 0, malformed: 0, invites: 0, retransmissions: 0, redirects: 0, rejections: 0, acks: 0,
     cancels: 0, options: 0, otherMethods: 0, decideErrors: 0, sendErrors: 0, tcpConnections: 0,
   };
-  readonly transactions: TransactionCache<Answered>;
+  readonly transactions: TransactionStore;
   /** Per-process seed of request hashes (transaction keys, To tags). */
   private readonly seed = crc32Ascii(randomBytes(12).toString('hex'));
   private readonly decide: DecideFn;
@@ -107,7 +108,7 @@ export class SipServer {
     this.serverName = opts.server ?? 'dialplane';
     this.symmetric = opts.symmetricResponses ?? false;
     this.onError = opts.onError ?? (() => {});
-    this.transactions = new TransactionCache<Answered>({ ttlMs: opts.transactionTtlMs, maxEntries: opts.transactionMax });
+    this.transactions = new TransactionStore({ ttlMs: opts.transactionTtlMs, maxEntries: opts.transactionMax, maxBytes: opts.transactionMaxBytes });
   }
 
   /** Starts a server; resolves when the sockets listen. */
@@ -133,6 +134,7 @@ export class SipServer {
     const type = host.includes(':') ? 'udp6' : 'udp4';
     const udp = dgram.createSocket({
       type,
+      lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
       recvBufferSize: this.opts.recvBufferSize ?? 8 * 1024 * 1024,
       sendBufferSize: this.opts.sendBufferSize ?? 4 * 1024 * 1024,
     });
@@ -150,7 +152,7 @@ export class SipServer {
         this.onError(e, 'handle');
         return;
       }
-      if (out !== undefined) udp.send(out, this.destination.port, this.destination.address);
+      if (out !== undefined) udp.send(out, 0, out.length, this.destination.port, this.destination.address);
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -207,14 +209,16 @@ export class SipServer {
         } catch (e) {
           this.onError(e, 'handle');
         }
-        if (out !== undefined) sock.write(out);
+        // A copy: a slow reader may hold it longer than the transaction memory keeps its bytes.
+        if (out !== undefined) sock.write(Buffer.from(out));
       }
     });
   }
 
   /**
    * Handles one request; returns the response bytes (and sets `destination`) or undefined when
-   * nothing is to be sent. Transport-independent and never throws.
+   * nothing is to be sent. Transport-independent and never throws. An INVITE's response is a view
+   * into the transaction memory: send it now, or copy it to keep it.
    */
   handle(msg: Buffer, source: SipSource): Buffer | undefined {
     const st = this.stats;
@@ -235,8 +239,8 @@ export class SipServer {
       case 'CANCEL': {
         st.cancels++;
         const h = requestHash(this.seed, req);
-        const answered = this.transactions.get(transactionKey(h, req.viaHost, req.viaPort, req.cseq));
-        return answered !== undefined && same(answered, req)
+        const answered = this.transactions.get(transactionHash(h, req.viaHost, req.viaPort, req.cseq), req);
+        return answered !== undefined
           ? this.reply(req, source, 200, 'OK', undefined, h)
           : this.reply(req, source, 481, 'Call/Transaction Does Not Exist', undefined, h);
       }
@@ -253,16 +257,16 @@ export class SipServer {
     const st = this.stats;
     st.invites++;
     const h = requestHash(this.seed, req);
-    const key = transactionKey(h, req.viaHost, req.viaPort, req.cseq);
-    const cached = this.transactions.get(key);
+    const key = transactionHash(h, req.viaHost, req.viaPort, req.cseq);
+    const cached = this.transactions.get(key, req);
     this.setDestination(req, source);
-    if (cached !== undefined && same(cached, req)) {
+    if (cached !== undefined) {
       st.retransmissions++;
-      return cached.response;
+      return cached;
     }
-    let out: Buffer;
+    let out: string;
     if (req.toTag !== '') {
-      out = this.reply(req, source, 481, 'Call/Transaction Does Not Exist', undefined, h);
+      out = responseText(req, source, 481, 'Call/Transaction Does Not Exist', { toTag: toTagOf(h, req.fromTag), server: this.serverName });
     } else {
       let decision: Decision;
       try {
@@ -274,21 +278,20 @@ export class SipServer {
       }
       if (decision.status === 302) st.redirects++;
       else st.rejections++;
-      out = buildDecisionResponse(req, source, decision, toTagOf(h, req.fromTag), this.serverName);
+      out = decisionResponseText(req, source, decision, toTagOf(h, req.fromTag), this.serverName);
     }
-    this.transactions.set(key, { branch: req.branch, callId: req.callId, cseq: req.cseq, viaHost: req.viaHost, viaPort: req.viaPort, response: out });
-    return out;
+    return this.transactions.set(key, req, out) ?? Buffer.from(out, 'latin1');
   }
 
   private reply(ctx: ResponseContext, source: SipSource, status: number, reason: string, headers?: ReadonlyArray<readonly [string, string]>, hash = requestHash(this.seed, ctx)): Buffer {
     this.setDestination(ctx, source);
-    return buildResponse(ctx, source, status, reason, { toTag: toTagOf(hash, ctx.fromTag), headers, server: this.serverName });
+    return Buffer.from(responseText(ctx, source, status, reason, { toTag: toTagOf(hash, ctx.fromTag), headers, server: this.serverName }), 'latin1');
   }
 
+  /** `responseDestination` without an object per packet. */
   private setDestination(ctx: ResponseContext, source: SipSource): void {
-    const d = responseDestination(ctx, source, this.symmetric);
-    this.destination.address = d.address;
-    this.destination.port = d.port;
+    this.destination.address = source.address;
+    this.destination.port = this.symmetric || ctx.rport >= 0 || source.transport !== 'udp' ? source.port : ctx.viaPort || 5060;
   }
 
   /** Stops listening and closes TCP connections. */
