@@ -13,6 +13,7 @@
 // of its line; an unterminated quote is reported where it opened and reading resumes on the line
 // after it.
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { DiagnosticBag } from '../diagnostics.js';
 
 export interface CsvRow {
@@ -437,6 +438,19 @@ export async function readCsv(absPath: string, opts: CsvOptions, onRow: (row: Cs
   const parser = new CsvParser(opts, onRow);
   const stream = createReadStream(absPath, { encoding: 'utf8', highWaterMark: 1 << 20 });
   for await (const chunk of stream) parser.push(chunk as string);
+  parser.end();
+  return parser.stats;
+}
+
+/** Bytes decoded per push in parseCsvBytes: the chunk size readCsv streams with. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Parses a whole file's bytes, decoded chunk by chunk as readCsv would. */
+export function parseCsvBytes(bytes: Uint8Array, opts: CsvOptions, onRow: (row: CsvRow) => void): CsvStats {
+  const parser = new CsvParser(opts, onRow);
+  const decoder = new StringDecoder('utf8');
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) parser.push(decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(CHUNK_BYTES, bytes.length - at))));
+  parser.push(decoder.end());
   parser.end();
   return parser.stats;
 }

@@ -4,12 +4,19 @@
 //   Prefix,Destination,Rate,Billing        columns: { prefix: Prefix, rate: 3, billing: Billing }
 //   +441,UK Landline,0.0120,60/60          → prefix 441, rate 12000 micros, 60/60
 //   4412,UK Landline,0.0120,1/1
+import { open } from 'node:fs/promises';
 import type { CsvSource } from '../../schemas/types.js';
-import type { DiagnosticBag, Location } from '../diagnostics.js';
+import { DiagnosticBag, type Location } from '../diagnostics.js';
 import type { DiagnosticCode } from '../messages.js';
-import { formatMoney, parseMoney, parseMoneyValue } from '../money.js';
+import { formatMoney } from '../money.js';
 import { ALWAYS, DESTINATION_TYPES, DeckBuilder, type DeckRows } from '../model/deck.js';
-import { cellAt, ownString, readCsv, type CsvRow } from './csv.js';
+import { cellAt, ownString, parseCsv, parseCsvBytes, readCsv, type CsvOptions, type CsvRow } from './csv.js';
+import { scanDeckBytes, unpackDeck, type PackedDeck } from './deck-csv-bytes.js';
+import {
+  destinationTypeIndex, MAX_BILLING_SECONDS, normalizePrefix, parseDeckMoney, parseEffectiveDate, plainMicros, prefixProblem, wholeSeconds,
+} from './deck-values.js';
+
+export { destinationTypeIndex, MAX_PREFIX_DIGITS, normalizePrefix, parseEffectiveDate, prefixProblem } from './deck-values.js';
 
 /** What the card's `defaults` resolve to; every value is already checked. */
 export interface DeckDefaults {
@@ -50,134 +57,6 @@ export interface RowCodes {
 }
 
 export const CSV_ROW_CODES: RowCodes = { decimal: 'DP1012', prefix: 'DP1013', billing: 'DP1016', date: 'DP1017', type: 'DP1018' };
-
-/** The longest prefix a deck row may have (E.164 numbers are at most 15 digits; tech routes add some). */
-export const MAX_PREFIX_DIGITS = 20;
-const MAX_BILLING_SECONDS = 3600;
-
-/**
- * Destination types as carriers write them, after lower-casing and turning blanks and '_' into
- * '-' ("Toll Free", "TOLL_FREE" → "toll-free"). libphonenumber's type names are covered too
- * (FIXED_LINE, PREMIUM_RATE, PERSONAL_NUMBER, UAN, VOICEMAIL).
- */
-const TYPE_ALIASES: Readonly<Record<string, (typeof DESTINATION_TYPES)[number]>> = {
-  fixed: 'fixed', landline: 'fixed', 'land-line': 'fixed', 'fixed-line': 'fixed', fixedline: 'fixed', geographic: 'fixed', geo: 'fixed', pstn: 'fixed',
-  mobile: 'mobile', cellular: 'mobile', cell: 'mobile', cellphone: 'mobile', wireless: 'mobile', gsm: 'mobile',
-  premium: 'premium', 'premium-rate': 'premium', prs: 'premium',
-  'toll-free': 'toll-free', tollfree: 'toll-free', freephone: 'toll-free', 'free-phone': 'toll-free',
-  'shared-cost': 'shared-cost', sharedcost: 'shared-cost', shared: 'shared-cost',
-  voip: 'voip', nomadic: 'voip',
-  personal: 'personal', 'personal-number': 'personal',
-  pager: 'pager', paging: 'pager',
-  satellite: 'satellite', sat: 'satellite', gmss: 'satellite',
-  special: 'special', 'special-services': 'special', uan: 'special', voicemail: 'special',
-  other: 'other', unknown: 'other',
-};
-const TYPE_INDEX: ReadonlyMap<string, number> = new Map(
-  Object.entries(TYPE_ALIASES).map(([alias, type]) => [alias, DESTINATION_TYPES.indexOf(type)]),
-);
-
-/** "Toll Free" → index of 'toll-free'; undefined when unknown. */
-export function destinationTypeIndex(text: string): number | undefined {
-  return TYPE_INDEX.get(text.trim().toLowerCase().replace(/[\s_]+/g, '-'));
-}
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
-/**
- * An effective date as epoch milliseconds UTC, or undefined when it is not a real date.
- * "2024-06-01" is midnight UTC; "2024-06-01T08:00:00+02:00" honours its offset; a date-time with no
- * offset ("2024-06-01 08:00") is read as UTC — the deck has no time zone of its own.
- */
-export function parseEffectiveDate(text: string): number | undefined {
-  const m = DATE.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  // 1970 at the earliest: "0000-00-00" is how some exports write "no date", and it is not one.
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.slice(0, 3).padEnd(3, '0')));
-  if (zone.toUpperCase() === 'Z') return ms;
-  const z = zone.slice(1).replace(':', ''); // "+05:30" → "0530", "+05" → "05"
-  const oh = Number(z.slice(0, 2));
-  const om = z.length > 2 ? Number(z.slice(2)) : 0;
-  if (oh > 23 || om > 59) return undefined;
-  return ms - (zone[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/**
- * The common case of parseMoney without regular expressions: up to 9 integer digits, an optional
- * point and up to 6 decimals ("0.0125" → 12500). -1 for anything else, which goes to parseMoney.
- */
-function plainMicros(text: string): number {
-  const n = text.length;
-  let whole = 0;
-  let i = 0;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) break;
-    if (c < 48 || c > 57 || i >= 9) return -1;
-    whole = whole * 10 + (c - 48);
-  }
-  if (i === 0) return -1;
-  if (i === n) return whole * 1_000_000;
-  const decimals = n - i - 1;
-  if (decimals < 1 || decimals > 6) return -1;
-  let frac = 0;
-  for (let j = i + 1; j < n; j++) {
-    const c = text.charCodeAt(j);
-    if (c < 48 || c > 57) return -1;
-    frac = frac * 10 + (c - 48);
-  }
-  return whole * 1_000_000 + frac * 10 ** (6 - decimals);
-}
-
-/** "60" → 60; 0 for anything but 1-4 digits. */
-function wholeSeconds(text: string): number {
-  const n = text.length;
-  if (n < 1 || n > 4) return 0;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return 0;
-    v = v * 10 + (c - 48);
-  }
-  return v;
-}
-
-/** 1-20 digits after an optional '+', or undefined. */
-export function normalizePrefix(text: string, minDigits = 1): string | undefined {
-  const digits = text.charCodeAt(0) === 43 /* + */ ? text.slice(1) : text;
-  const n = digits.length;
-  if (n < minDigits || n > MAX_PREFIX_DIGITS) return undefined;
-  for (let i = 0; i < n; i++) {
-    const c = digits.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
-  return digits;
-}
-
-/** Why a prefix was refused, with a hint for the usual spreadsheet damage. */
-export function prefixProblem(text: string, minDigits: number, noun = 'prefix'): string {
-  const digits = text.replace(/^\+/, '');
-  const max = MAX_PREFIX_DIGITS;
-  if (text === '') return 'is empty';
-  if (/^\d+(\.\d+)?e\+?\d+$/i.test(digits)) return `"${text}" is not a ${noun}: a spreadsheet wrote it in scientific notation (format the column as text)`;
-  if (/^\d+\.0+$/.test(digits)) return `"${text}" is not a ${noun}: a spreadsheet wrote it as a decimal number (format the column as text)`;
-  if (/^\d+$/.test(digits)) return `"${text}" has ${digits.length} digit${digits.length === 1 ? '' : 's'}; a ${noun} has ${minDigits} to ${max}`;
-  return `"${text}" is not a ${noun} (${minDigits} to ${max} digits, optionally after '+')`;
-}
 
 /**
  * Checks deck rows one by one and keeps the good ones: bad values are reported and their row is
@@ -347,9 +226,7 @@ export class DeckRowChecker {
     }
     const fast = plainMicros(text);
     if (fast >= 0) return fast;
-    // ".0125" is how spreadsheets write 0.0125; "1.2e-2" how JSON writers may write it.
-    const r = /e/i.test(text) && Number.isFinite(Number(text)) ? parseMoneyValue(Number(text), text)
-      : parseMoney(text.charCodeAt(0) === 46 /* . */ ? '0' + text : text);
+    const r = parseDeckMoney(text);
     if (!r.ok) {
       const inexact = /decimal places|too large|exactly/.test(r.reason);
       const hint = /^-?\d+,\d+$/.test(text) ? ' (use a point as the decimal separator)' : '';
@@ -462,46 +339,150 @@ export interface LoadCsvDeckOptions {
   onReadError?: (message: string) => void;
 }
 
+/** Decks larger than this are streamed through the general reader instead of read whole. */
+const MAX_WHOLE_FILE_BYTES = 512 << 20;
+
 /**
  * Loads a CSV deck. Undefined only when the file cannot be read (the caller reports DP1008 where
  * the card names the file); everything else is reported and the good rows are returned.
  */
 export async function loadCsvDeck(opts: LoadCsvDeckOptions): Promise<DeckRows | undefined> {
-  const { file, source, bag } = opts;
-  const delimiter = source.delimiter ?? ',';
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    bag.report('DP2003', { file, line: 1, col: 1 }, `source.delimiter ${JSON.stringify(delimiter)} cannot separate CSV cells (one character other than a quote or a line break)`);
-    return new DeckBuilder(1).finish();
+  const delimiter = deckDelimiter(opts);
+  if (delimiter === undefined) return new DeckBuilder(1).finish();
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readWhole(opts.absPath, MAX_WHOLE_FILE_BYTES);
+    if (bytes === undefined) {
+      const sink = new DeckRowSink(opts);
+      await readCsv(opts.absPath, sink.csvOptions(delimiter), sink.onRow);
+      return sink.finish();
+    }
+  } catch (err) {
+    if (!isIoError(err)) throw err;
+    opts.onReadError?.(err.message);
+    return undefined;
   }
-  const hasHeader = source.header ?? true;
-  const checker = new DeckRowChecker(file, opts.defaults, bag, CSV_ROW_CODES);
-  const view = new CsvRowView(file);
-  let columnsOk = false;
-  let headerSeen = !hasHeader;
-  // Empty rows are errors unless nothing but empty rows follows them (a blank line at the end).
-  let emptyLines: number[] = [];
+  const deck = csvDeckFromBytes(bytes, opts, delimiter);
+  return 'prefixes' in deck ? unpackDeck(deck) : deck;
+}
 
-  const resolve = (header: CsvRow | undefined): void => {
-    columnsOk = resolveColumns(source, header, view.index, file, bag, opts.onMissingColumn);
-    view.lastNeeded = Math.max(...DECK_FIELDS.map((f) => view.index[f]));
+/** The card's delimiter, or undefined after reporting DP2003 when it cannot separate cells. */
+export function deckDelimiter(opts: Pick<LoadCsvDeckOptions, 'file' | 'source' | 'bag'>): string | undefined {
+  const delimiter = opts.source.delimiter ?? ',';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    opts.bag.report('DP2003', { file: opts.file, line: 1, col: 1 }, `source.delimiter ${JSON.stringify(delimiter)} cannot separate CSV cells (one character other than a quote or a line break)`);
+    return undefined;
+  }
+  return delimiter;
+}
+
+/** The file's bytes; undefined when it is larger than `max` (it is then streamed). */
+export async function readWhole(absPath: string, max: number): Promise<Buffer | undefined> {
+  const handle = await open(absPath, 'r');
+  try {
+    if ((await handle.stat()).size > max) return undefined;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A deck from the bytes of its file: the byte-level scanner (deck-csv-bytes.ts) when the deck is
+ * clean, else the general reader, which reports what is wrong. A PackedDeck comes from the former.
+ */
+export function csvDeckFromBytes(bytes: Uint8Array, opts: Omit<LoadCsvDeckOptions, 'absPath'>, delimiter: string): DeckRows | PackedDeck {
+  return fastCsvDeck(bytes, opts, delimiter) ?? generalCsvDeckFromBytes(bytes, opts, delimiter);
+}
+
+/** csvDeckFromBytes without the fast path: the reference the fast path is tested against. */
+export function generalCsvDeckFromBytes(bytes: Uint8Array, opts: Omit<LoadCsvDeckOptions, 'absPath'>, delimiter: string): DeckRows {
+  const sink = new DeckRowSink(opts);
+  parseCsvBytes(bytes, sink.csvOptions(delimiter), sink.onRow);
+  return sink.finish();
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/** The byte-level scan, after the lines it skips and the header; undefined to use the general reader. */
+function fastCsvDeck(bytes: Uint8Array, opts: Omit<LoadCsvDeckOptions, 'absPath'>, delimiter: string): PackedDeck | undefined {
+  const { source, file } = opts;
+  const delim = delimiter.charCodeAt(0);
+  if (delim >= 0x80) return undefined;
+  let pos = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
+  let line = 1;
+  const lineEnd = (from: number): number => {
+    let k = from;
+    while (k < bytes.length && bytes[k] !== 10 && bytes[k] !== 13) k++;
+    return k;
   };
-  if (!hasHeader) resolve(undefined);
+  const nextLine = (end: number): number => (bytes[end] === 13 && bytes[end + 1] === 10 ? end + 2 : end + 1);
+  for (let skip = source.skipRows ?? 0; skip > 0; skip--) {
+    const end = lineEnd(pos);
+    if (end >= bytes.length) return undefined;
+    pos = nextLine(end);
+    line++;
+  }
+  // Anything the header or the mapping would report is left to the general reader.
+  const quiet = new DiagnosticBag();
+  const index = {} as Record<DeckField, number>;
+  let header: CsvRow | undefined;
+  if (source.header ?? true) {
+    if (pos >= bytes.length) return undefined;
+    const end = lineEnd(pos);
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(pos, end));
+    if (text.includes('\ufffd')) return undefined;
+    const rows: CsvRow[] = [];
+    parseCsv(text, { file, bag: quiet, delimiter }, (row) => rows.push(row));
+    if (rows.length !== 1 || rows[0]!.bad || quiet.items.length > 0) return undefined;
+    header = rows[0]!;
+    pos = nextLine(end);
+    line++;
+  }
+  const missing: string[] = [];
+  if (!resolveColumns(source, header, index, file, quiet, (f) => missing.push(f)) || missing.length > 0 || quiet.items.length > 0) return undefined;
+  if (index.prefix < 0) return undefined;
+  const lastNeeded = Math.max(...DECK_FIELDS.map((f) => index[f]));
+  return scanDeckBytes(bytes, pos, line, { delimiter: delim, index, lastNeeded, defaults: opts.defaults });
+}
 
-  const onRow = (row: CsvRow): void => {
-    if (!headerSeen) {
-      headerSeen = true;
-      resolve(row);
+/** The general reader's rows into a DeckRowChecker: empty rows, short rows, then the checker. */
+class DeckRowSink {
+  private readonly checker: DeckRowChecker;
+  private readonly view: CsvRowView;
+  private columnsOk = false;
+  private headerSeen: boolean;
+  /** Empty rows are errors unless nothing but empty rows follows them (a blank line at the end). */
+  private emptyLines: number[] = [];
+
+  constructor(private readonly opts: Omit<LoadCsvDeckOptions, 'absPath'>) {
+    this.checker = new DeckRowChecker(opts.file, opts.defaults, opts.bag, CSV_ROW_CODES);
+    this.view = new CsvRowView(opts.file);
+    this.headerSeen = !(opts.source.header ?? true);
+    if (this.headerSeen) this.resolve(undefined);
+  }
+
+  csvOptions(delimiter: string): CsvOptions {
+    return { file: this.opts.file, bag: this.opts.bag, delimiter, skipLines: this.opts.source.skipRows ?? 0 };
+  }
+
+  readonly onRow = (row: CsvRow): void => {
+    const { file, bag } = this.opts;
+    const view = this.view;
+    if (!this.headerSeen) {
+      this.headerSeen = true;
+      this.resolve(row);
       return;
     }
     if (!row.bad && isEmptyRow(row)) {
-      emptyLines.push(row.line);
+      this.emptyLines.push(row.line);
       return;
     }
-    if (emptyLines.length > 0) {
-      for (const line of emptyLines) bag.report('DP1011', { file, line, col: 1 }, 'empty row in a rate deck (delete the line)');
-      emptyLines = [];
+    if (this.emptyLines.length > 0) {
+      for (const line of this.emptyLines) bag.report('DP1011', { file, line, col: 1 }, 'empty row in a rate deck (delete the line)');
+      this.emptyLines = [];
     }
-    if (row.bad || !columnsOk) return; // a bad row: DP1010 already
+    if (row.bad || !this.columnsOk) return; // a bad row: DP1010 already
     if (row.cells.length <= view.lastNeeded) {
       const missing = DECK_FIELDS.find((f) => view.index[f] >= row.cells.length)!;
       bag.report('DP1014', { file, line: row.endLine, col: row.endCol },
@@ -509,18 +490,19 @@ export async function loadCsvDeck(opts: LoadCsvDeckOptions): Promise<DeckRows | 
       return;
     }
     view.row = row;
-    checker.add(view);
+    this.checker.add(view);
   };
 
-  try {
-    await readCsv(opts.absPath, { file, bag, delimiter, skipLines: source.skipRows ?? 0 }, onRow);
-  } catch (err) {
-    if (!isIoError(err)) throw err;
-    opts.onReadError?.(err.message);
-    return undefined;
+  finish(): DeckRows {
+    if (!this.headerSeen) this.resolve(undefined);
+    return this.checker.finish();
   }
-  if (!headerSeen) resolve(undefined);
-  return checker.finish();
+
+  private resolve(header: CsvRow | undefined): void {
+    const { source, file, bag, onMissingColumn } = this.opts;
+    this.columnsOk = resolveColumns(source, header, this.view.index, file, bag, onMissingColumn);
+    this.view.lastNeeded = Math.max(...DECK_FIELDS.map((f) => this.view.index[f]));
+  }
 }
 
 /** Fills `index` (field → 0-based cell index, -1 when unmapped); false when a mapping is unusable. */
