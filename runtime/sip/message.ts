@@ -99,6 +99,33 @@ function trimRange(s: string, a: number, b: number): string {
   return s.slice(a, b);
 }
 
+/** s, lower-cased: the same string when it has no ASCII capital (the usual case), without a copy. */
+function lower(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.toLowerCase();
+  }
+  return s;
+}
+
+/** s, upper-cased: the same string when it has no ASCII small letter. */
+function upper(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return s.toUpperCase();
+  }
+  return s;
+}
+
+/** s[a, b), whitespace around it ignored, equals `name` (lower case) ignoring ASCII case. */
+function rangeIs(s: string, a: number, b: number, name: string): boolean {
+  while (a < b && WS(s.charCodeAt(a))) a++;
+  while (b > a && WS(s.charCodeAt(b - 1))) b--;
+  if (b - a !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if ((s.charCodeAt(a + i) | 32) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Position of `ch` in s[from, end) outside double quotes (with backslash escapes), or -1. */
 function indexOutsideQuotes(s: string, ch: number, from: number, end = s.length): number {
   let quoted = false;
@@ -165,7 +192,7 @@ export interface ParsedUri {
 export function parseUri(uri: string): ParsedUri | undefined {
   const colon = uri.indexOf(':');
   if (colon <= 0) return undefined;
-  const scheme = uri.slice(0, colon).toLowerCase();
+  const scheme = colon === 3 && rangeIs(uri, 0, 3, 'sip') ? 'sip' : lower(uri.slice(0, colon));
   const rest = colon + 1;
   if (scheme === 'tel') {
     let end = uri.indexOf(';', rest);
@@ -226,7 +253,7 @@ export function parseUri(uri: string): ParsedUri | undefined {
     if (j === i + 1 || p > 65535) return undefined;
     port = p;
   }
-  return { scheme, user, userRaw, host: host.toLowerCase(), port };
+  return { scheme, user, userRaw, host: lower(host), port };
 }
 
 export interface NameAddr { uri: string; tag: string }
@@ -256,10 +283,8 @@ export function parseNameAddr(value: string): NameAddr | undefined {
     let j = value.indexOf(';', i + 1);
     if (j < 0) j = value.length;
     const eq = value.indexOf('=', i + 1);
-    const nameEnd = eq >= 0 && eq < j ? eq : j;
-    const name = value.slice(i + 1, nameEnd).trim().toLowerCase();
-    if (name === 'tag' && eq >= 0 && eq < j) {
-      tag = value.slice(eq + 1, j).trim();
+    if (eq >= 0 && eq < j && rangeIs(value, i + 1, eq, 'tag')) {
+      tag = trimRange(value, eq + 1, j);
       break;
     }
     i = j < value.length ? j : -1;
@@ -269,6 +294,11 @@ export function parseNameAddr(value: string): NameAddr | undefined {
 
 /** Splits a header value on commas outside quotes and angle brackets (Via, P-Asserted-Identity). */
 function splitCommas(value: string, out: string[]): void {
+  if (value.indexOf(',') < 0) {
+    // The usual single value (already trimmed by the header loop).
+    if (value.length > 0) out.push(value);
+    return;
+  }
   let start = 0;
   let quoted = false;
   let angle = 0;
@@ -305,14 +335,14 @@ function parseVia(v: string): TopVia | undefined {
   // sent-protocol, with optional LWS around the slashes
   let i = 0;
   const slash1 = v.indexOf('/');
-  if (slash1 < 0 || v.slice(0, slash1).trim().toUpperCase() !== 'SIP') return undefined;
+  if (slash1 < 0 || !rangeIs(v, 0, slash1, 'sip')) return undefined;
   const slash2 = v.indexOf('/', slash1 + 1);
   if (slash2 < 0) return undefined;
   i = slash2 + 1;
   while (i < v.length && WS(v.charCodeAt(i))) i++;
   const tStart = i;
   while (i < v.length && !WS(v.charCodeAt(i)) && v.charCodeAt(i) !== 59) i++;
-  const transport = v.slice(tStart, i).toUpperCase();
+  const transport = upper(v.slice(tStart, i));
   if (transport.length === 0) return undefined;
   while (i < v.length && WS(v.charCodeAt(i))) i++;
   // sent-by
@@ -355,11 +385,10 @@ function parseVia(v: string): TopVia | undefined {
     if (q < 0) q = v.length;
     const eq = v.indexOf('=', p + 1);
     const hasValue = eq >= 0 && eq < q;
-    const rawName = v.slice(p + 1, hasValue ? eq : q);
-    const name = rawName.trim().toLowerCase();
-    if (name === 'branch' && hasValue) branch = v.slice(eq + 1, q).trim();
-    else if (name === 'received') hasReceived = true;
-    else if (name === 'rport') {
+    const nameEnd = hasValue ? eq : q;
+    if (hasValue && rangeIs(v, p + 1, nameEnd, 'branch')) branch = trimRange(v, eq + 1, q);
+    else if (rangeIs(v, p + 1, nameEnd, 'received')) hasReceived = true;
+    else if (rangeIs(v, p + 1, nameEnd, 'rport')) {
       if (hasValue) {
         const n = Number(v.slice(eq + 1, q).trim());
         rport = Number.isInteger(n) && n > 0 && n <= 65535 ? n : 0;
@@ -367,12 +396,14 @@ function parseVia(v: string): TopVia | undefined {
       } else {
         rport = 0;
         // insert "=port" right after the name (before trailing whitespace)
-        rportAt = p + 1 + rawName.trimEnd().length;
+        let e = q;
+        while (e > p + 1 && WS(v.charCodeAt(e - 1))) e--;
+        rportAt = e;
       }
     }
     p = q < v.length ? q : -1;
   }
-  return { transport, host: host.toLowerCase(), port, branch, rport, rportAt, hasReceived };
+  return { transport, host: lower(host), port, branch, rport, rportAt, hasReceived };
 }
 
 function parseNonNegativeInt(s: string, max: number): number {

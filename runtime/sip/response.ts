@@ -85,8 +85,11 @@ export function requestHash(seed: number, ctx: ResponseContext): number {
  */
 export function toTagOf(hash: number, fromTag: string): string {
   const t = crc32Update(hash, fromTag);
-  return (t >>> 0).toString(16).padStart(8, '0') + (hash >>> 16).toString(16).padStart(4, '0');
+  return HEX2[t >>> 24]! + HEX2[(t >>> 16) & 0xff]! + HEX2[(t >>> 8) & 0xff]! + HEX2[t & 0xff]! + HEX2[(hash >>> 24) & 0xff]! + HEX2[(hash >>> 16) & 0xff]!;
 }
+
+/** Two lower-case hex digits per byte value. */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** `toTagOf(requestHash(crc32Ascii(secret), ctx), ctx.fromTag)`. */
 export function makeToTag(secret: string, ctx: ResponseContext): string {
