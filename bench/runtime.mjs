@@ -12,7 +12,9 @@
 //
 // Loopback only; every peer is started here, by PID, on free ports, and killed by that PID.
 // Environment: BENCH_SIP_RATE (default 20000 calls/s offered), BENCH_SECONDS (default 6),
-// BENCH_ROUNDS (SIP rounds, best kept; default 2).
+// BENCH_ROUNDS (SIP rounds, best kept; default 2), BENCH_ONLY (comma-separated sections to run:
+// sip, http, swap; default all), BENCH_HTTP_ROUNDS (HTTP rounds, hello-world and dialplane
+// interleaved, best of each kept; default 1).
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,13 +29,15 @@ const SCENARIO = join(ROOT, 'docs/sipp-uac-302.xml');
 const RATE = Number(process.env.BENCH_SIP_RATE ?? 20000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 1);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'sip,http,swap').split(',').map((s) => s.trim()).filter(Boolean));
 const NUMBER = '447400123456';
 const dir = mkdtempSync(join(tmpdir(), 'dialplane-bench-'));
 const children = new Set();
 
 const which = (b) => ['/usr/bin/', '/usr/sbin/', '/usr/local/bin/', '/usr/local/sbin/'].map((d) => d + b).find((p) => existsSync(p));
-const SIPP = which('sipp');
-const WRK = which('wrk');
+const SIPP = ONLY.has('sip') || ONLY.has('swap') ? which('sipp') : undefined;
+const WRK = ONLY.has('http') || ONLY.has('swap') ? which('wrk') : undefined;
 const KAMAILIO = which('kamailio');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(s + '\n');
@@ -250,7 +254,7 @@ async function main() {
   // subject measured once would carry whatever load happened to coincide with it.
   const keep = (key, r) => { all[key].push(r); if (!sip[key] || r.rate > sip[key].rate) sip[key] = r; };
   const modules = KAMAILIO && kamailioModules();
-  if (!SIPP) notes.push('SIP rows skipped: sipp not installed (apt-get install sip-tester)');
+  if (!ONLY.has('sip')) { /* BENCH_ONLY */ } else if (!SIPP) notes.push('SIP rows skipped: sipp not installed (apt-get install sip-tester)');
   else for (let round = 1; round <= ROUNDS; round++) {
     {
       const port = await freePort('udp');
@@ -288,8 +292,8 @@ async function main() {
       await stop(p);
     }
   }
-  if (SIPP) notes.push(`SIP rounds (calls/s, failed): ${Object.entries(all).filter(([, v]) => v.length).map(([k, v]) => `${k} ${v.map((r) => `${fmt(r.rate)}/${fmt(r.failed)}`).join(', ')}`).join('; ')}; the table shows each subject's best round`);
-  if (SIPP) {
+  if (SIPP && ONLY.has('sip')) notes.push(`SIP rounds (calls/s, failed): ${Object.entries(all).filter(([, v]) => v.length).map(([k, v]) => `${k} ${v.map((r) => `${fmt(r.rate)}/${fmt(r.failed)}`).join(', ')}`).join('; ')}; the table shows each subject's best round`);
+  if (SIPP && ONLY.has('sip')) {
     const base = sip.kamailio?.rate;
     for (const [key, label] of [['dialplane', '`dialplane serve` (Router, demo artefact)'], ['kamailio', 'Kamailio carrierroute, 1 worker, sl 302'], ['bare', 'bare Node UDP responder (fixed 302)']]) {
       const r = sip[key];
@@ -301,7 +305,7 @@ async function main() {
   }
 
   // ---- HTTP
-  if (!WRK) notes.push('HTTP rows skipped: wrk not installed (apt-get install wrk)');
+  if (!ONLY.has('http')) { /* BENCH_ONLY */ } else if (!WRK) notes.push('HTTP rows skipped: wrk not installed (apt-get install wrk)');
   else {
     // The demo decision's JSON, for a hello-world that sends a body of the same size.
     const probePort = await freePort('tcp');
@@ -309,31 +313,44 @@ async function main() {
     await waitHttp(`http://127.0.0.1:${probePort}/readyz`);
     const body = await (await fetch(`http://127.0.0.1:${probePort}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=bench-1`)).text();
     await stop(probe);
-    const hport = await freePort('tcp');
-    const hello = start(process.execPath, ['-e', HELLO, String(hport), body], { cwd: ROOT });
-    await waitHttp(`http://127.0.0.1:${hport}/`);
-    await wrk(`http://127.0.0.1:${hport}/`, 1);
-    log('wrk → uWebSockets.js hello-world …');
-    const h = await wrk(`http://127.0.0.1:${hport}/`, SECONDS);
-    log(`wrk → uWebSockets.js fixed ${body.length}-byte body …`);
-    const hb = await wrk(`http://127.0.0.1:${hport}/big`, SECONDS);
-    await stop(hello);
+    // Rounds interleave the hello-world and dialplane (best of each kept, every round's ratio noted):
+    // other work on the machine comes and goes, and one pair measured once carries whatever load
+    // happened to coincide with it.
+    let h, hb, d;
+    const ratios = [];
+    for (let round = 1; round <= HTTP_ROUNDS; round++) {
+      const tag = HTTP_ROUNDS > 1 ? `[${round}/${HTTP_ROUNDS}] ` : '';
+      const hport = await freePort('tcp');
+      const hello = start(process.execPath, ['-e', HELLO, String(hport), body], { cwd: ROOT });
+      await waitHttp(`http://127.0.0.1:${hport}/`);
+      await wrk(`http://127.0.0.1:${hport}/`, 1);
+      log(`${tag}wrk → uWebSockets.js hello-world …`);
+      const rh = await wrk(`http://127.0.0.1:${hport}/`, SECONDS);
+      log(`${tag}wrk → uWebSockets.js fixed ${body.length}-byte body …`);
+      const rhb = await wrk(`http://127.0.0.1:${hport}/big`, SECONDS);
+      await stop(hello);
 
-    const port = await freePort('tcp');
-    const p = serve(live, 0, port);
-    const url = `http://127.0.0.1:${port}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=bench-1`;
-    await waitHttp(`http://127.0.0.1:${port}/readyz`);
-    await wrk(url, 1);
-    log('wrk → dialplane serve GET /v1/route …');
-    const d = await wrk(url, SECONDS);
-    await stop(p);
+      const port = await freePort('tcp');
+      const p = serve(live, 0, port);
+      const url = `http://127.0.0.1:${port}/v1/route?src=127.0.0.1&to=${NUMBER}&callid=bench-1`;
+      await waitHttp(`http://127.0.0.1:${port}/readyz`);
+      await wrk(url, 1);
+      log(`${tag}wrk → dialplane serve GET /v1/route …`);
+      const rd = await wrk(url, SECONDS);
+      await stop(p);
+      ratios.push(`${fmt(rd.rps)}/${fmt(rh.rps)} = ${fmt(rd.rps / rh.rps, 2)}×`);
+      if (!h || rh.rps > h.rps) h = rh;
+      if (!hb || rhb.rps > hb.rps) hb = rhb;
+      if (!d || rd.rps > d.rps) d = rd;
+    }
+    if (HTTP_ROUNDS > 1) notes.push(`HTTP rounds (dialplane/hello-world decisions/s): ${ratios.join('; ')}; the table shows each subject's best round`);
     rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', 'uWebSockets.js hello-world', `${fmt(h.rps)} req/s`, `p50 ${fmt(h.p50, 3)} ms, p99 ${fmt(h.p99, 3)} ms`, '1.00×']);
     rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', `uWebSockets.js fixed ${body.length}-byte body (the decision's size)`, `${fmt(hb.rps)} req/s`, `p50 ${fmt(hb.p50, 3)} ms, p99 ${fmt(hb.p99, 3)} ms`, `${fmt(hb.rps / h.rps, 2)}×`]);
     rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors`, `${fmt(d.rps / h.rps, 2)}× hello-world, ${fmt(d.rps / hb.rps, 2)}× same-size body`]);
   }
 
   // ---- swaps under load, next to the same load without swaps (the control)
-  if (SIPP || WRK) {
+  if (ONLY.has('swap') && (SIPP || WRK)) {
     const rate = Math.round(RATE / 4);
     const mixed = async (swapping) => {
       const sport = await freePort('udp');
