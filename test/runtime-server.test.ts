@@ -10,7 +10,7 @@ import type { Decider, DeciderFactory } from '../runtime/server/decider.js';
 import { routerDecider } from '../runtime/server/engine.js';
 import { lookupDecider } from '../runtime/server/lookup-decider.js';
 import { Metrics } from '../runtime/server/metrics.js';
-import { decisionJson, parseQuery, QueryError, splitQueryString, toRtjson } from '../runtime/server/query.js';
+import { decisionJson, parseQuery, QueryError, QueryString, toRtjson } from '../runtime/server/query.js';
 import { buildDemo } from './support/serve.js';
 
 describe('artefact holder', () => {
@@ -121,16 +121,22 @@ describe('artefact holder', () => {
 });
 
 describe('queries', () => {
-  it('splits a query string once, decoding escapes, first value wins', () => {
-    const p = splitQueryString('src=127.0.0.1&to=%2B4474&from=a+b&to=2&flag&=x');
-    expect({ ...p }).toEqual({ src: '127.0.0.1', to: '+4474', from: 'a b', flag: '', '': 'x' });
-    expect(() => splitQueryString('to=%E0%A4%A')).toThrow(QueryError);
-    expect({ ...splitQueryString(undefined) }).toEqual({});
+  it('reads a query string once, decoding escapes, first value wins, unknown names ignored', () => {
+    const p = new QueryString();
+    expect({ ...p.read('src=127.0.0.1&to=%2B4474&from=a+b&to=2&flag&=x&%65xplain=1&user=&format=rtjson') }).toEqual({
+      src: '127.0.0.1', to: '+4474', from: 'a b', callid: undefined, callId: undefined, user: '', at: undefined,
+      srcPort: undefined, srcport: undefined, explain: '1', format: 'rtjson',
+    });
+    expect(() => p.read('to=%E0%A4%A')).toThrow(QueryError);
+    expect(() => p.read('src=1&other=%zz')).toThrow(QueryError);
+    expect(p.read('to=1&to=%zz').to).toBe('1'); // a repeat is not even decoded
+    expect({ ...p.read(undefined) }).toEqual({}); // the previous request's values are gone
+    expect(parseQuery(p.read('src=10.0.0.1&to=44&callid=c&srcport=5060&explain=0'))).toEqual({ src: '10.0.0.1', to: '44', callId: 'c', srcPort: 5060 });
   });
 
   it('names the bad parameter', () => {
     const err = (o: Record<string, unknown>, at = '') => {
-      try { parseQuery((k) => o[k], at); } catch (e) { return (e as QueryError).parameter; }
+      try { parseQuery(o, at); } catch (e) { return (e as QueryError).parameter; }
       return undefined;
     };
     expect(err({ to: '1' })).toBe('src');
@@ -139,7 +145,7 @@ describe('queries', () => {
     expect(err({ src: '10.0.0.1', to: '1', at: 'soon' }, '[2].')).toBe('[2].at');
     expect(err({ src: '10.0.0.1', to: 5 })).toBe('to');
     expect(err({ src: '10.0.0.1', to: '1\n' })).toBe('to');
-    expect(parseQuery((k) => ({ src: '2001:db8::1', to: '44', at: '2026-01-01T00:00:00Z', explain: '1', callid: 'c' } as Record<string, string>)[k]))
+    expect(parseQuery({ src: '2001:db8::1', to: '44', at: '2026-01-01T00:00:00Z', explain: '1', callid: 'c' }))
       .toEqual({ src: '2001:db8::1', to: '44', at: Date.parse('2026-01-01T00:00:00Z'), explain: true, callId: 'c' });
   });
 

@@ -17,7 +17,7 @@ import uWS from 'uWebSockets.js';
 import type { CallQuery, Decision } from '../engine/decision.js';
 import type { ActiveArtefact, ArtefactHolder, HolderLog, ReloadResult } from './artefact-holder.js';
 import type { Channel, Metrics } from './metrics.js';
-import { decisionJson, parseFormat, parseQuery, QueryError, splitQueryString, toRtjson, type OutputFormat } from './query.js';
+import { JsonBytes, parseFormat, parseQuery, QueryError, QueryString, type OutputFormat } from './query.js';
 
 export interface ServeState {
   /** Set by drain and on shutdown: /readyz answers 503 so balancers move traffic away. */
@@ -68,7 +68,8 @@ const STATUS: Record<number, string> = {
 };
 const JSON_TYPE = 'application/json';
 
-function send(res: uWS.HttpResponse, status: number, body: string, type = JSON_TYPE): void {
+/** Answers from outside a handler's synchronous part (after a body read, a reload): corks first. */
+function send(res: uWS.HttpResponse, status: number, body: uWS.RecognizedString, type = JSON_TYPE): void {
   res.cork(() => {
     res.writeStatus(STATUS[status] ?? `${status} Status`).writeHeader('content-type', type).end(body);
   });
@@ -95,8 +96,10 @@ function decideOn(active: ActiveArtefact, q: CallQuery, metrics: Metrics, channe
   return d;
 }
 
-function render(d: Decision, format: OutputFormat, serial: number): string {
-  return format === 'rtjson' ? JSON.stringify(toRtjson(d)) : decisionJson(d, serial);
+/** Writes the answer's JSON; `prefix` opens the object ('{', or '{"id":7,' for a WebSocket reply). */
+function render(out: JsonBytes, d: Decision, format: OutputFormat, serial: number, prefix = '{'): void {
+  if (format === 'rtjson') out.rtjson(d, prefix);
+  else out.decision(d, serial, prefix);
 }
 
 /** Reads a request body up to `max` bytes; calls done(undefined) when it was too large or aborted. */
@@ -127,14 +130,20 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
   const sockets = new Set<uWS.WebSocket<WsData>>();
   const app = uWS.App();
 
+  // The hot path. Synchronous, so uWS has the response corked already and no onAborted is
+  // needed; the parameters and the answer's bytes go through one reused object each, and uWS copies
+  // the bytes out in end() before the next request rewrites them. 200 OK is uWS's default status.
+  const params = new QueryString();
+  const out = new JsonBytes();
   app.get('/v1/route', (res, req) => {
     const active = holder.active;
     try {
-      const params = splitQueryString(req.getQuery());
-      const q = parseQuery((k) => params[k]);
-      const format = parseFormat(params.format);
+      const p = params.read(req.getQuery());
+      const q = parseQuery(p);
+      const format = parseFormat(p.format);
       if (!active) return sendError(res, 503, 'no routing artefact is loaded yet');
-      send(res, 200, render(decideOn(active, q, metrics, 'http'), format, active.serial));
+      render(out.start(), decideOn(active, q, metrics, 'http'), format, active.serial);
+      res.writeHeader('content-type', JSON_TYPE).end(out.view());
     } catch (e) {
       if (e instanceof QueryError) { metrics.badRequests++; return sendError(res, 400, e.message, e.parameter); }
       o.log?.error({ err: String(e) }, 'decision failed');
@@ -169,7 +178,7 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
         for (let i = 0; i < items.length; i++) {
           const it = items[i] as Record<string, unknown> | null;
           if (typeof it !== 'object' || it === null || Array.isArray(it)) throw new QueryError(`[${i}]`, 'each query must be a JSON object');
-          queries.push(parseQuery((k) => it[k], `[${i}].`));
+          queries.push(parseQuery(it, `[${i}].`));
         }
       } catch (e) {
         metrics.badRequests++;
@@ -178,9 +187,13 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
       const active = holder.active; // one artefact for the whole batch
       if (!active) return sendError(res, 503, 'no routing artefact is loaded yet');
       try {
-        let out = '[';
-        for (let i = 0; i < queries.length; i++) out += (i ? ',' : '') + render(decideOn(active, queries[i]!, metrics, 'http'), format, active.serial);
-        send(res, 200, out + ']');
+        out.start().raw('[');
+        for (let i = 0; i < queries.length; i++) {
+          if (i > 0) out.raw(',');
+          render(out, decideOn(active, queries[i]!, metrics, 'http'), format, active.serial);
+        }
+        out.raw(']');
+        send(res, 200, out.view());
       } catch (e) {
         o.log?.error({ err: String(e) }, 'decision failed');
         sendError(res, 500, 'internal error');
@@ -208,7 +221,7 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
     close: (ws) => { sockets.delete(ws); },
     message: (ws, message) => {
       let id: unknown = null;
-      let reply: string;
+      let reply: string | Uint8Array;
       try {
         let m: unknown;
         try {
@@ -219,15 +232,14 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
         if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new QueryError('message', 'message must be a JSON object');
         const obj = m as Record<string, unknown>;
         id = obj.id ?? null;
-        const q = parseQuery((k) => obj[k]);
+        const q = parseQuery(obj);
         const format = obj.format === undefined ? ws.getUserData().format : parseFormat(obj.format);
         const active = holder.active;
         if (!active) {
           reply = JSON.stringify({ id, error: 'no routing artefact is loaded yet' });
         } else {
-          const d = decideOn(active, q, metrics, 'ws');
-          const body = format === 'rtjson' ? JSON.stringify(toRtjson(d)) : decisionJson(d, active.serial);
-          reply = '{"id":' + JSON.stringify(id) + ',' + body.slice(1);
+          render(out.start(), decideOn(active, q, metrics, 'ws'), format, active.serial, '{"id":' + JSON.stringify(id) + ',');
+          reply = out.view();
         }
       } catch (e) {
         if (e instanceof QueryError) {

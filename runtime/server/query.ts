@@ -14,8 +14,25 @@ export type OutputFormat = 'json' | 'rtjson';
 const MAX_FIELD = 256;
 const v6 = new Uint32Array(4);
 
-function text(get: (k: string) => unknown, key: string, at: string, required: boolean): string | undefined {
-  const v = get(key);
+/**
+ * The parameters of a route query as they arrive: strings from a query string (QueryString), any
+ * JSON value from a batch body or a WebSocket message (the parsed object itself).
+ */
+export interface QueryInput {
+  src?: unknown;
+  to?: unknown;
+  from?: unknown;
+  callid?: unknown;
+  callId?: unknown;
+  user?: unknown;
+  at?: unknown;
+  srcPort?: unknown;
+  srcport?: unknown;
+  explain?: unknown;
+  format?: unknown;
+}
+
+function text(v: unknown, key: string, at: string, required: boolean): string | undefined {
   if (v === undefined || v === null || v === '') {
     if (required) throw new QueryError(at + key, `missing required parameter "${key}"`);
     return undefined;
@@ -44,29 +61,29 @@ function time(v: unknown, at: string): number | undefined {
 }
 
 /**
- * A CallQuery from named values (`get` returns the value of a parameter or undefined).
- * `at` prefixes the parameter name in errors ("[3]." for the fourth query of a batch).
+ * A CallQuery from its parameters. `at` prefixes the parameter name in errors ("[3]." for the
+ * fourth query of a batch). Parameters are checked in a fixed order, so the first bad one is named.
  */
-export function parseQuery(get: (k: string) => unknown, at = ''): CallQuery {
-  const src = text(get, 'src', at, true)!;
+export function parseQuery(p: QueryInput, at = ''): CallQuery {
+  const src = text(p.src, 'src', at, true)!;
   if (parseIpv4(src) < 0 && !parseIpv6(src, v6)) throw new QueryError(at + 'src', 'parameter "src" must be an IPv4 or IPv6 address');
-  const to = text(get, 'to', at, true)!;
+  const to = text(p.to, 'to', at, true)!;
   const q: CallQuery = { src, to };
-  const from = text(get, 'from', at, false);
+  const from = text(p.from, 'from', at, false);
   if (from !== undefined) q.from = from;
-  const callId = text(get, 'callid', at, false) ?? text(get, 'callId', at, false);
+  const callId = text(p.callid, 'callid', at, false) ?? text(p.callId, 'callId', at, false);
   if (callId !== undefined) q.callId = callId;
-  const user = text(get, 'user', at, false);
+  const user = text(p.user, 'user', at, false);
   if (user !== undefined) q.user = user;
-  const when = time(get('at'), at);
+  const when = time(p.at, at);
   if (when !== undefined) q.at = when;
-  const port = get('srcPort') ?? get('srcport');
+  const port = p.srcPort ?? p.srcport;
   if (port !== undefined && port !== '') {
-    const p = Number(port);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new QueryError(at + 'srcPort', 'parameter "srcPort" must be a port number');
-    q.srcPort = p;
+    const n = Number(port);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new QueryError(at + 'srcPort', 'parameter "srcPort" must be a port number');
+    q.srcPort = n;
   }
-  const explain = get('explain');
+  const explain = p.explain;
   if (explain !== undefined && explain !== '') {
     if (explain === true || explain === '1' || explain === 'true') q.explain = true;
     else if (!(explain === false || explain === '0' || explain === 'false')) throw new QueryError(at + 'explain', 'parameter "explain" must be 1 or 0');
@@ -74,26 +91,57 @@ export function parseQuery(get: (k: string) => unknown, at = ''): CallQuery {
   return q;
 }
 
-/**
- * A query string split once ("src=127.0.0.1&to=4474%2B1" → {src: '127.0.0.1', to: '4474+1'}); the
- * first value of a repeated name wins. One native call to get the string instead of one per name.
- */
-export function splitQueryString(qs: string | undefined): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (!qs) return out;
-  let start = 0;
-  while (start <= qs.length) {
-    let end = qs.indexOf('&', start);
-    if (end < 0) end = qs.length;
-    if (end > start) {
-      const eq = qs.indexOf('=', start);
-      const cut = eq < 0 || eq > end ? end : eq;
-      const name = decode(qs.slice(start, cut));
-      if (!(name in out)) out[name] = cut === end ? '' : decode(qs.slice(cut + 1, end));
+/** A query string's route parameters; one instance is refilled per request (see read). */
+export class QueryString implements QueryInput {
+  src: string | undefined = undefined;
+  to: string | undefined = undefined;
+  from: string | undefined = undefined;
+  callid: string | undefined = undefined;
+  callId: string | undefined = undefined;
+  user: string | undefined = undefined;
+  at: string | undefined = undefined;
+  srcPort: string | undefined = undefined;
+  srcport: string | undefined = undefined;
+  explain: string | undefined = undefined;
+  format: string | undefined = undefined;
+
+  /**
+   * Reads a query string in one pass, decoding escapes ("to=%2B4474&from=a+b" → to '+4474', from
+   * 'a b'); the first value of a repeated name wins, names it does not know are ignored (but a
+   * malformed %-escape anywhere is refused). One native call gets the string from uWS instead of
+   * one per name, and no object is built per request.
+   */
+  read(qs: string | undefined): this {
+    this.src = this.to = this.from = this.callid = this.callId = this.user = this.at = this.srcPort = this.srcport = this.explain = this.format = undefined;
+    if (!qs) return this;
+    const len = qs.length;
+    let start = 0;
+    while (start < len) {
+      let end = qs.indexOf('&', start);
+      if (end < 0) end = len;
+      if (end > start) {
+        let eq = qs.indexOf('=', start);
+        if (eq < 0 || eq > end) eq = end;
+        const value = eq === end ? '' : qs.slice(eq + 1, end);
+        switch (decode(qs.slice(start, eq))) {
+          case 'src': this.src ??= decode(value); break;
+          case 'to': this.to ??= decode(value); break;
+          case 'from': this.from ??= decode(value); break;
+          case 'callid': this.callid ??= decode(value); break;
+          case 'callId': this.callId ??= decode(value); break;
+          case 'user': this.user ??= decode(value); break;
+          case 'at': this.at ??= decode(value); break;
+          case 'srcPort': this.srcPort ??= decode(value); break;
+          case 'srcport': this.srcport ??= decode(value); break;
+          case 'explain': this.explain ??= decode(value); break;
+          case 'format': this.format ??= decode(value); break;
+          default: decode(value);
+        }
+      }
+      start = end + 1;
     }
-    start = end + 1;
+    return this;
   }
-  return out;
 }
 
 function decode(s: string): string {
@@ -105,10 +153,228 @@ function decode(s: string): string {
   }
 }
 
-/** JSON of a decision with the serving artefact's serial appended (no copy of the decision). */
-export function decisionJson(d: Decision, serial: number): string {
-  const s = JSON.stringify(d);
-  return s.slice(0, -1) + ',"serial":' + serial + '}';
+// ---------------------------------------------------------------- answers
+//
+// Answers are written as UTF-8 bytes straight into one reusable buffer rather than by
+// JSON.stringify: for the demo's ~900-byte routed decision, JSON.stringify, the string
+// concatenation around it and uWS's UTF-8 copy of the result cost more than deciding the call.
+// One loop per string copies it, checks it for characters JSON must escape and encodes it, and
+// uWS copies the bytes out before the next request reuses the buffer. Fields come out in the order
+// the Decision interface declares them, which is the order the Router builds them in, so the text
+// is byte for byte what JSON.stringify(decision) gave (test/runtime-server-answer.property.test.ts
+// checks both).
+
+const HEX = '0123456789abcdef';
+
+/** A growable byte buffer that JSON answers are written into; reused, one answer at a time. */
+export class JsonBytes {
+  private buf = new Uint8Array(16 * 1024);
+  private n = 0;
+
+  /** Forgets the previous answer. */
+  start(): this {
+    this.n = 0;
+    return this;
+  }
+
+  /** The bytes written since start(): a view into the buffer, valid until the next start(). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+
+  toString(): string {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.n).toString('utf8');
+  }
+
+  private room(more: number): void {
+    if (this.n + more <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + more) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  /** ASCII text that needs no escaping: the answers' own keys and punctuation, numbers. */
+  raw(s: string): void {
+    const len = s.length;
+    this.room(len);
+    const b = this.buf;
+    let n = this.n;
+    for (let i = 0; i < len; i++) b[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  /** Text that is JSON already (JSON.stringify's output), as UTF-8. */
+  json(s: string): void {
+    this.room(3 * s.length);
+    this.n = this.utf8(s, this.n, false);
+  }
+
+  /** A JSON string literal, escaped exactly as JSON.stringify escapes ('"', '\\', controls, lone surrogates). */
+  str(s: string): void {
+    this.room(6 * s.length + 2); // "\uXXXX" is the longest a UTF-16 unit gets
+    const b = this.buf;
+    b[this.n] = 34;
+    const n = this.utf8(s, this.n + 1, true);
+    b[n] = 34;
+    this.n = n + 1;
+  }
+
+  /** A number as JSON.stringify writes it (NaN and ±Infinity → null). */
+  num(x: number): void {
+    this.raw(Number.isFinite(x) ? '' + x : 'null');
+  }
+
+  private utf8(s: string, n: number, escape: boolean): number {
+    const b = this.buf;
+    const len = s.length;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (!escape || (c >= 0x20 && c !== 34 && c !== 92)) { b[n++] = c; continue; } // the common case
+        b[n++] = 92;
+        if (c === 34 || c === 92) b[n++] = c;
+        else if (c === 10) b[n++] = 110; // \n
+        else if (c === 13) b[n++] = 114; // \r
+        else if (c === 9) b[n++] = 116; // \t
+        else if (c === 8) b[n++] = 98; // \b
+        else if (c === 12) b[n++] = 102; // \f
+        else { b[n++] = 117; b[n++] = 48; b[n++] = 48; b[n++] = HEX.charCodeAt(c >> 4); b[n++] = HEX.charCodeAt(c & 15); } // \u00XX
+      } else if (c < 0x800) {
+        b[n++] = 0xc0 | (c >> 6);
+        b[n++] = 0x80 | (c & 0x3f);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        b[n++] = 0xe0 | (c >> 12);
+        b[n++] = 0x80 | ((c >> 6) & 0x3f);
+        b[n++] = 0x80 | (c & 0x3f);
+      } else {
+        const d = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (d >= 0xdc00 && d <= 0xdfff) { // a pair: one code point, four bytes
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          b[n++] = 0xf0 | (cp >> 18);
+          b[n++] = 0x80 | ((cp >> 12) & 0x3f);
+          b[n++] = 0x80 | ((cp >> 6) & 0x3f);
+          b[n++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else { // a lone surrogate: JSON.stringify writes \udXXX (never in JSON.stringify's own output)
+          b[n++] = 92; b[n++] = 117;
+          b[n++] = HEX.charCodeAt(c >> 12); b[n++] = HEX.charCodeAt((c >> 8) & 15); b[n++] = HEX.charCodeAt((c >> 4) & 15); b[n++] = HEX.charCodeAt(c & 15);
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A decision, `{…,"serial":7}` with the serving artefact's serial appended. `prefix` opens the
+   * object: '{', or '{"id":7,' for a WebSocket reply (JSON text, written as is). Optional fields
+   * left undefined are omitted, like JSON.stringify does.
+   */
+  decision(d: Decision, serial: number, prefix = '{'): void {
+    this.json(prefix);
+    this.raw('"status":');
+    this.num(d.status);
+    this.raw(',"reason":');
+    this.str(d.reason);
+    if (d.customer !== undefined) { this.raw(',"customer":'); this.str(d.customer); }
+    if (d.route !== undefined) { this.raw(',"route":'); this.str(d.route); }
+    if (d.prefix !== undefined) { this.raw(',"prefix":'); this.str(d.prefix); }
+    if (d.destination !== undefined) { this.raw(',"destination":'); this.str(d.destination); }
+    if (d.sell !== undefined) { this.raw(',"sell":'); this.str(d.sell); }
+    if (d.currency !== undefined) { this.raw(',"currency":'); this.str(d.currency); }
+    if (d.maxDuration !== undefined) { this.raw(',"maxDuration":'); this.num(d.maxDuration); }
+    if (d.number !== undefined) { this.raw(',"number":'); this.str(d.number); }
+    if (d.cli !== undefined) { this.raw(',"cli":'); this.str(d.cli); }
+    this.raw(',"targets":[');
+    const targets = d.targets;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
+      this.raw(i === 0 ? '{"uri":' : ',{"uri":');
+      this.str(t.uri);
+      this.raw(',"carrier":');
+      this.str(t.carrier);
+      this.raw(',"gateway":');
+      this.str(t.gateway);
+      this.raw(',"card":');
+      this.str(t.card);
+      this.raw(',"cost":');
+      this.str(t.cost);
+      this.raw(',"margin":');
+      this.str(t.margin);
+      this.raw('}');
+    }
+    this.raw('],"dropped":[');
+    const dropped = d.dropped;
+    for (let i = 0; i < dropped.length; i++) {
+      const x = dropped[i]!;
+      this.raw(i === 0 ? '{"carrier":' : ',{"carrier":');
+      this.str(x.carrier);
+      this.raw(',"card":');
+      this.str(x.card);
+      this.raw(',"why":');
+      this.str(x.why);
+      this.raw('}');
+    }
+    this.raw(']');
+    const trace = d.trace;
+    if (trace !== undefined) {
+      this.raw(',"trace":[');
+      for (let i = 0; i < trace.length; i++) {
+        if (i > 0) this.raw(',');
+        this.str(trace[i]!);
+      }
+      this.raw(']');
+    }
+    this.raw(',"serial":');
+    this.num(serial);
+    this.raw('}');
+  }
+
+  /** JSON.stringify(toRtjson(d)) with `prefix` opening the object, like decision(). */
+  rtjson(d: Decision, prefix = '{'): void {
+    this.json(prefix);
+    this.raw('"version":"1.0","routing":"serial","routes":[');
+    if (d.status === 302) {
+      const extra = rtjsonExtra(d);
+      const targets = d.targets;
+      for (let i = 0; i < targets.length; i++) {
+        this.raw(i === 0 ? '{"uri":' : ',{"uri":');
+        this.str(targets[i]!.uri);
+        if (extra) {
+          this.raw(',"headers":{"extra":');
+          this.str(extra);
+          this.raw('}');
+        }
+        this.raw('}');
+      }
+    }
+    this.raw('],"status":');
+    this.num(d.status);
+    this.raw(',"reason":');
+    this.str(d.reason);
+    this.raw('}');
+  }
+}
+
+const scratch = new JsonBytes();
+
+/** JSON of a decision with the serving artefact's serial appended, as a string (see JsonBytes.decision). */
+export function decisionJson(d: Decision, serial: number, prefix = '{'): string {
+  scratch.start().decision(d, serial, prefix);
+  return scratch.toString();
+}
+
+/** JSON.stringify(toRtjson(d)), written directly (see JsonBytes.rtjson). */
+export function rtjsonText(d: Decision, prefix = '{'): string {
+  scratch.start().rtjson(d, prefix);
+  return scratch.toString();
+}
+
+/** A JSON string literal (what JSON.stringify(s) gives). */
+export function jsonString(s: string): string {
+  scratch.start().str(s);
+  return scratch.toString();
 }
 
 export function parseFormat(v: unknown, at = ''): OutputFormat {
@@ -127,11 +393,17 @@ export function parseFormat(v: unknown, at = ''): OutputFormat {
  *    "status":302,"reason":"Moved Temporarily"}
  */
 export function toRtjson(d: Decision): object {
-  let extra = '';
-  if (d.sell !== undefined) extra += `X-Dialplane-Sell: ${d.sell}\r\n`;
-  if (d.maxDuration !== undefined) extra += `X-Dialplane-Max-Duration: ${d.maxDuration}\r\n`;
+  const extra = rtjsonExtra(d);
   const routes = d.status === 302
     ? d.targets.map((t) => (extra ? { uri: t.uri, headers: { extra } } : { uri: t.uri }))
     : [];
   return { version: '1.0', routing: 'serial', routes, status: d.status, reason: d.reason };
+}
+
+/** The headers an rtjson route appends to the request ('' when none). */
+function rtjsonExtra(d: Decision): string {
+  let extra = '';
+  if (d.sell !== undefined) extra += `X-Dialplane-Sell: ${d.sell}\r\n`;
+  if (d.maxDuration !== undefined) extra += `X-Dialplane-Max-Duration: ${d.maxDuration}\r\n`;
+  return extra;
 }
