@@ -291,31 +291,29 @@ class Encoder {
       }
       return id;
     };
-    const cands: number[] = [];
-    // Labels (destination, meta, fee) by content: tens of thousands shared by millions of shapes.
-    const labelIndex = new Map<string, number>();
+    // Labels and candidate orders are interned by flatten: remap their ids in first-use order.
+    const labelRemap = new Int32Array(fs.labels.count).fill(-1);
+    const orderRemap = new Int32Array(fs.orders.count).fill(-1);
     let labelCount = 0;
     const destinationString = new Int32Array(fs.destinations.length).fill(-1);
     const shapeId = (s: number): number => {
       let id = shapeRemap[s]!;
       if (id < 0) {
         id = shapeRemap[s] = shapeCount++;
-        const d = fs.tuples.word(s, 0);
-        let name = destinationString[d]!;
-        if (name < 0) name = destinationString[d] = this.str(fs.destination(s));
-        const meta = (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT);
-        const fee = this.m(fs.connectFee(s));
-        const key = `${name},${meta},${fee}`;
-        let label = labelIndex.get(key);
-        if (label === undefined) {
-          label = labelCount++;
-          labelIndex.set(key, label);
-          labels.push(name, meta, fee);
+        const l = fs.label(s);
+        let label = labelRemap[l]!;
+        if (label < 0) {
+          label = labelRemap[l] = labelCount++;
+          // str() of each destination once: many labels share a name.
+          const d = fs.labelDestination(l);
+          let name = destinationString[d]!;
+          if (name < 0) name = destinationString[d] = this.str(fs.destination(s));
+          labels.push(name, (fs.type(s) << F.META_TYPE_SHIFT) | (fs.reason(s) << F.META_REASON_SHIFT), this.m(fs.connectFee(s)));
         }
-        cands.length = 0;
-        const n = fs.tuples.length(s);
-        for (let k = 4; k < n; k++) cands.push(fs.tuples.word(s, k));
-        shapes.push(label, this.idxList(cands));
+        const o = fs.order(s);
+        let list = orderRemap[o]!;
+        if (list < 0) list = orderRemap[o] = this.idxList(fs.candidates(s));
+        shapes.push(label, list);
       }
       return id;
     };
@@ -401,7 +399,7 @@ class Encoder {
     const { repo } = this.flat;
     for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) table.add(v);
     for (const r of this.flat.costRows) { table.add(r.rate); table.add(r.connectFee); }
-    for (let s = 0; s < this.flat.shapes.count; s++) table.add(this.flat.shapes.connectFee(s));
+    for (let l = 0; l < this.flat.shapes.labels.count; l++) table.add(this.flat.shapes.labels.word(l, 3));
     for (const t of this.flat.tables) {
       if (t.filter.providerCappedRate !== null) table.add(t.filter.providerCappedRate);
       if (t.filter.cappedRate !== null) table.add(t.filter.cappedRate);
@@ -420,7 +418,7 @@ class Encoder {
     const { repo } = this.flat;
     for (const c of repo.cards.values()) for (const v of [c.connectFee, c.markup.percentMicros, c.markup.fixed, c.markup.floor]) set.add(v);
     for (const r of this.flat.costRows) { set.add(r.rate); set.add(r.connectFee); }
-    for (let s = 0; s < this.flat.shapes.count; s++) set.add(this.flat.shapes.connectFee(s));
+    for (let l = 0; l < this.flat.shapes.labels.count; l++) set.add(this.flat.shapes.labels.word(l, 3));
     for (const t of this.flat.tables) {
       if (t.filter.providerCappedRate !== null) set.add(t.filter.providerCappedRate);
       if (t.filter.cappedRate !== null) set.add(t.filter.cappedRate);

@@ -22,7 +22,7 @@
 //   candidates' rows come from the views, walked with the number itself, so they are those of
 //   the dropped prefix: equal shapes mean equal decks in equal order, whatever their rows).
 import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from '../model/model.js';
-import { averageRound, convert, percentOf } from './arith.js';
+import { convert, divRound, percentOf } from './arith.js';
 import { neverLoses, type Tariff } from './profit.js';
 import { REJECT } from '../../runtime/artefact/format.js';
 import { TupleInterner } from './intern.js';
@@ -43,13 +43,19 @@ export interface CostRow {
 }
 
 /**
- * What many prefixes of many tables share, interned: destination, destination type, reject reason,
- * sell connection fee (micro-units of the card currency), and the views (FlatNetwork.views) of the
- * kept candidates in the order they are tried (LCR order for dynamic strategies). Stored as tuples
- * `[destination id, type, reason, connectFee, view…]`, not as one object per shape.
+ * What many prefixes of many tables share, interned in two parts: a label (destination, type,
+ * reject reason, sell connection fee in micro-units of the card currency) — tens of thousands —
+ * and an order (the views, FlatNetwork.views, of the kept candidates in the order they are tried;
+ * LCR order for dynamic strategies) — thousands. A shape is a (label, order) pair; millions of
+ * them at wholesale scale, stored as tuples, not as one object per shape.
  */
 export class ShapeTable {
+  /** Shape id → [label, order]. */
   readonly tuples = new TupleInterner();
+  /** Label id → [destination id, type, reason, connectFee]. */
+  readonly labels = new TupleInterner();
+  /** Order id → [view…]. */
+  readonly orders = new TupleInterner();
   readonly destinations: string[] = [];
   private readonly destinationIndex = new Map<string, number>();
 
@@ -65,20 +71,35 @@ export class ShapeTable {
     }
     return id;
   }
-  destination(i: number): string {
-    return this.destinations[this.tuples.word(i, 0)]!;
+  label(i: number): number {
+    return this.tuples.word(i, 0);
   }
-  type(i: number): number {
+  order(i: number): number {
     return this.tuples.word(i, 1);
   }
+  /** Destination id of label `l`. */
+  labelDestination(l: number): number {
+    return this.labels.word(l, 0);
+  }
+  destination(i: number): string {
+    return this.destinations[this.labels.word(this.label(i), 0)]!;
+  }
+  type(i: number): number {
+    return this.labels.word(this.label(i), 1);
+  }
   reason(i: number): number {
-    return this.tuples.word(i, 2);
+    return this.labels.word(this.label(i), 2);
   }
   connectFee(i: number): number {
-    return this.tuples.word(i, 3);
+    return this.labels.word(this.label(i), 3);
   }
   candidates(i: number): number[] {
-    return Array.from(this.tuples.get(i).subarray(4));
+    return Array.from(this.orders.get(this.order(i)));
+  }
+  seal(): void {
+    this.tuples.seal();
+    this.labels.seal();
+    this.orders.seal();
   }
 }
 
@@ -211,6 +232,23 @@ interface CardEntries {
   count: Uint8Array;
 }
 
+/** Every deck's and override's prefixes, merged once for all cards (Flattener.globalKeys). */
+interface GlobalKeys {
+  /** Sorted as text: an ancestor before its descendants. */
+  keys: string[];
+  /** Index of the nearest shorter key, or -1. */
+  parent: Int32Array;
+  /** The keys under i are i + 1 … end[i] − 1. */
+  end: Int32Array;
+  /** Per deck index: its row in force at each key (-1 none) and that row's prefix length. */
+  row: Int32Array[];
+  rowLen: Uint8Array[];
+  /** Per deck index: the key of each of its effective prefixes. */
+  own: Int32Array[];
+  /** Override prefix → key. */
+  overrideKey: Map<string, number>;
+}
+
 /** Digits of a prefix compared as numbers: the first HEAD_DIGITS, padded with zeros. */
 const HEAD_DIGITS = 15;
 const POW10: number[] = Array.from({ length: HEAD_DIGITS + 1 }, (_, k) => 10 ** k);
@@ -260,6 +298,7 @@ class Flattener {
   private readonly shapes = new ShapeTable();
   private effectiveFrom = 0;
   private effectiveUntil = 0;
+  private global: GlobalKeys | undefined;
 
   constructor(private readonly repo: RouteRepository, private readonly options: FlattenOptions) {
     this.deckIds = [...repo.decks.keys()].sort(byText);
@@ -299,7 +338,7 @@ class Flattener {
     const routeTable = new Map<string, number>();
     for (const [route, key] of routeKey) routeTable.set(route, tableIndex.get(key)!);
     // Every shape is known: drop the lookup tables (hundreds of MB at wholesale scale).
-    this.shapes.tuples.seal();
+    this.shapes.seal();
     this.costIndex.seal();
     return {
       repo,
@@ -409,26 +448,19 @@ class Flattener {
     return ids;
   }
 
-  /** The card's keys and, per key, its candidates and sell — before any route's filters. */
-  private cardEntries(card: CustomerCard): CardEntries {
-    const decks = card.parents.map((id) => {
-      const deck = this.repo.decks.get(id);
-      if (!deck) throw new Error(`card "${card.id}" names parent "${id}", which does not exist`);
-      return deck;
-    });
-    const P = decks.length;
-    const effs = decks.map((d) => this.effective.get(d.id)!);
-    // The override prefixes, sorted, as one more list; the later of two equal overrides applies.
-    const ovOrder = card.overrides.map((_, o) => o).sort((a, b) => byText(card.overrides[a]!.prefix, card.overrides[b]!.prefix) || a - b);
-    const ovPrefixes: string[] = [];
-    const ovIndex: number[] = [];
-    for (let k = 0; k < ovOrder.length; k++) {
-      const o = ovOrder[k]!;
-      const next = ovOrder[k + 1];
-      if (next !== undefined && card.overrides[next]!.prefix === card.overrides[o]!.prefix) continue;
-      ovPrefixes.push(card.overrides[o]!.prefix);
-      ovIndex.push(o);
-    }
+  /**
+   * The union of every deck's prefixes in force and every card's override prefixes, sorted, built
+   * once: each card's keys are the members of it its parents (or overrides) own, and a deck's row
+   * at any global key is found once here for all cards. With G keys and D decks this is one D-way
+   * merge and D closures over G, instead of one merge and closure per card.
+   */
+  private globalKeys(): GlobalKeys {
+    if (this.global) return this.global;
+    const decks = this.deckIds.map((id) => this.repo.decks.get(id)!);
+    const effs = decks.map((d) => this.effectiveRows(d));
+    const ovSet = new Set<string>();
+    for (const card of this.repo.cards.values()) for (const o of card.overrides) ovSet.add(o.prefix);
+    const ovPrefixes = [...ovSet].sort(byText);
     const numeric = effs.every((e) => e.head.length === 0 || !Number.isNaN(e.head[0]!)) && ovPrefixes.every(allDigits);
     const ovHead = new Float64Array(ovPrefixes.length);
     if (numeric) ovPrefixes.forEach((p, i) => (ovHead[i] = prefixHead(p)));
@@ -436,9 +468,8 @@ class Flattener {
     const lists: { prefixes: string[]; head: Float64Array; len: Uint16Array }[] = [...effs, { prefixes: ovPrefixes, head: ovHead, len: ovLen }];
     const L = lists.length;
 
-    // The union of the parents' (and the overrides') sorted prefixes, by an L-way merge; each
-    // list's element remembers its key. An ancestor sorts before its descendants, so one pass with
-    // a stack finds each key's nearest shorter key.
+    // L-way merge of the sorted lists; each list's element remembers its key. An ancestor sorts
+    // before its descendants, so one pass with a stack finds each key's nearest shorter key.
     const at = lists.map((l) => new Int32Array(l.prefixes.length));
     const pos = new Int32Array(L);
     const keys: string[] = [];
@@ -489,10 +520,10 @@ class Flattener {
         }
       }
     }
-    const n = keys.length;
-    const parent = new Int32Array(n);
+    const G = keys.length;
+    const parent = new Int32Array(G);
     const stack: number[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < G; i++) {
       const k = keys[i]!;
       const len = keyLen[i]!;
       const head = keyHead[i]!;
@@ -509,43 +540,97 @@ class Flattener {
       parent[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
       stack.push(i);
     }
-    const keySet: KeySet = { keys, parent };
-
-    // Own rows, then closure: a key inherits each parent's row from its nearest shorter key.
-    const row = new Int32Array(n * P).fill(-1);
-    const rowLen = new Uint8Array(n * P);
-    for (let j = 0; j < P; j++) {
+    // Key order is a depth-first order of the prefix tree: the keys under i are i + 1 … end[i) − 1.
+    const end = new Int32Array(G);
+    for (let i = 0; i < G; i++) end[i] = i + 1;
+    for (let i = G - 1; i >= 0; i--) if (parent[i]! >= 0 && end[i]! > end[parent[i]!]!) end[parent[i]!] = end[i]!;
+    // Per deck: its row in force at every global key (own row, else inherited from the parent
+    // key: every deck prefix that starts a key is one of its ancestors), and that row's length.
+    const row: Int32Array[] = [];
+    const rowLen: Uint8Array[] = [];
+    for (let j = 0; j < decks.length; j++) {
+      const r = new Int32Array(G).fill(-1);
+      const len = new Uint8Array(G);
       const eff = effs[j]!;
       const where = at[j]!;
       for (let i = 0; i < eff.prefixes.length; i++) {
-        const k = where[i]!;
-        row[k * P + j] = eff.rows[i]!;
-        rowLen[k * P + j] = eff.len[i]!;
+        r[where[i]!] = eff.rows[i]!;
+        len[where[i]!] = Math.min(255, eff.len[i]!);
       }
-    }
-    for (let i = 0; i < n; i++) {
-      const p = parent[i]!;
-      if (p < 0) continue;
-      for (let j = 0; j < P; j++) {
-        if (row[i * P + j]! < 0) {
-          row[i * P + j] = row[p * P + j]!;
-          rowLen[i * P + j] = rowLen[p * P + j]!;
+      for (let i = 0; i < G; i++) {
+        const p = parent[i]!;
+        if (r[i]! < 0 && p >= 0) {
+          r[i] = r[p]!;
+          len[i] = len[p]!;
         }
       }
+      row.push(r);
+      rowLen.push(len);
     }
+    const ovIndex = new Map(ovPrefixes.map((p, i) => [p, at[L - 1]![i]!]));
+    this.global = { keys, parent, end, row, rowLen, own: at.slice(0, decks.length), overrideKey: ovIndex };
+    return this.global;
+  }
+
+  /** The card's keys and, per key, its candidates and sell — before any route's filters. */
+  private cardEntries(card: CustomerCard): CardEntries {
+    const decks = card.parents.map((id) => {
+      const deck = this.repo.decks.get(id);
+      if (!deck) throw new Error(`card "${card.id}" names parent "${id}", which does not exist`);
+      return deck;
+    });
+    const P = decks.length;
+    const g = this.globalKeys();
+    const G = g.keys.length;
+    const parentDeck = card.parents.map((id) => this.deckIndex.get(id)!);
+
+    // Members: global keys a parent owns, or an override names (the later of two equal overrides).
+    const member = new Int32Array(G).fill(-1);
+    for (const d of parentDeck) for (const k of g.own[d]!) member[k] = -2;
+    card.overrides.forEach((o, i) => {
+      member[g.overrideKey.get(o.prefix)!] = i;
+    });
+    let n = 0;
+    for (let k = 0; k < G; k++) if (member[k] !== -1) n++;
+    const globalOf = new Int32Array(n);
+    const keys: string[] = new Array(n);
+    const parent = new Int32Array(n);
+    const override = new Int32Array(n).fill(-1);
+    // The nearest shorter member: a stack of members whose subtree the walk is still in.
+    const stack = new Int32Array(64);
+    let top = 0;
+    for (let k = 0, i = 0; k < G; k++) {
+      const m = member[k]!;
+      if (m === -1) continue;
+      while (top > 0 && k >= g.end[globalOf[stack[top - 1]!]!]!) top--;
+      parent[i] = top > 0 ? stack[top - 1]! : -1;
+      globalOf[i] = k;
+      keys[i] = g.keys[k]!;
+      // The longest override prefix of the key applies: its own, else its parent's.
+      override[i] = m >= 0 ? m : parent[i]! >= 0 ? override[parent[i]!]! : -1;
+      if (top === stack.length) throw new Error(`internal: prefix ${keys[i]} is deeper than ${stack.length} levels`);
+      stack[top++] = i;
+      i++;
+    }
+    const keySet: KeySet = { keys, parent };
+
     const costs = decks.map((d) => this.costsFor(d, card.currency));
     const view = Int32Array.from(costs, (c) => c.view);
     const cost = new Int32Array(n * P).fill(-1);
-    for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) {
-      const r = row[i * P + j]!;
-      if (r >= 0) cost[i * P + j] = costs[j]!.cost[r]!;
+    const rowLen = new Uint8Array(n * P);
+    const row = new Int32Array(n * P).fill(-1);
+    for (let j = 0; j < P; j++) {
+      const rows = g.row[parentDeck[j]!]!;
+      const lens = g.rowLen[parentDeck[j]!]!;
+      const c = costs[j]!.cost;
+      for (let i = 0; i < n; i++) {
+        const r = rows[globalOf[i]!]!;
+        if (r < 0) continue;
+        row[i * P + j] = r;
+        rowLen[i * P + j] = lens[globalOf[i]!]!;
+        cost[i * P + j] = c[r]!;
+      }
     }
-
-    // Overrides: the longest override prefix of the key applies.
-    const override = new Int32Array(n).fill(-1);
-    const ovAt = at[L - 1]!;
-    for (let i = 0; i < ovIndex.length; i++) override[ovAt[i]!] = ovIndex[i]!;
-    for (let i = 0; i < n; i++) if (override[i]! < 0 && parent[i]! >= 0) override[i] = override[parent[i]!]!;
 
     const sell = new Float64Array(n);
     const connectFee = new Float64Array(n);
@@ -553,23 +638,29 @@ class Flattener {
     const noName = this.shapes.destinationId('');
     const type = new Uint8Array(n);
     const count = new Uint8Array(n);
-    const rates: number[] = [];
     const destIds = decks.map((d) => this.destinationsOf(d));
     const costRate = this.costRate;
     const { compact, markup } = card;
+    const mode = compact === 'min' ? 0 : compact === 'max' ? 1 : 2;
     for (let i = 0; i < n; i++) {
-      rates.length = 0;
       let best = -1;
+      let found = 0;
+      let base = 0;
+      let sum = 0;
       for (let j = 0; j < P; j++) {
         const c = cost[i * P + j]!;
         if (c < 0) continue;
-        rates.push(costRate[c]!);
+        const rate = costRate[c]!;
+        if (found === 0) base = rate;
+        else if (mode === 0 ? rate < base : mode === 1 ? rate > base : false) base = rate;
+        sum += rate;
+        found++;
         // Destination and type come from the most specific row; equal lengths: first parent listed.
         if (best < 0 || rowLen[i * P + j]! > rowLen[i * P + best]!) best = j;
       }
-      count[i] = rates.length;
+      count[i] = found;
       destination[i] = noName;
-      if (rates.length === 0) continue;
+      if (found === 0) continue;
       const deckRows = decks[best]!.rows;
       const r = row[i * P + best]!;
       const nameIndex = deckRows.destination[r]!;
@@ -578,14 +669,10 @@ class Flattener {
       if (dest < 0) dest = ids[nameIndex] = this.shapes.destinationId(deckRows.names[nameIndex] ?? '');
       destination[i] = dest;
       type[i] = deckRows.type[r]!;
-      let base: number;
-      if (compact === 'min') {
-        base = rates[0]!;
-        for (let k = 1; k < rates.length; k++) if (rates[k]! < base) base = rates[k]!;
-      } else if (compact === 'max') {
-        base = rates[0]!;
-        for (let k = 1; k < rates.length; k++) if (rates[k]! > base) base = rates[k]!;
-      } else base = averageRound(rates);
+      if (mode === 2) {
+        if (!Number.isSafeInteger(sum)) throw new RangeError('sum of amounts leaves the exact integer range');
+        base = divRound(sum, found);
+      }
       const markupAmount = Math.max(percentOf(base, markup.percentMicros) + markup.fixed, markup.floor);
       let s = base + markupAmount;
       let fee = card.connectFee;
@@ -609,14 +696,21 @@ class Flattener {
     const shape = new Int32Array(n).fill(-1);
     const lock = filter.lock ? new Set(filter.lock) : null;
     const exclude = new Set(filter.exclude);
-    const blocked = new Set(filter.blockTypes);
+    const blocked = filter.blockTypes.reduce((m, ty) => m | (1 << ty), 0);
     const allowed = card.parents.map((id) => (!lock || lock.has(id)) && !exclude.has(id));
     const rank = parentRank(card, filter.strategy);
     const sellTariff: Tariff = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
     const keepCost = new Int32Array(P);
     const keepParent = new Int32Array(P);
-    const t = new Float64Array(4 + P);
-    const tuples = this.shapes.tuples;
+    const { tuples, labels, orders } = this.shapes;
+    // Neighbouring keys mostly share their label and order: remember the last of each, and
+    // intern only when one changes.
+    const label = new Float64Array(4);
+    const order = new Int32Array(P);
+    let orderLength = -1;
+    let labelId = -1;
+    let orderId = -1;
+    const pair = new Int32Array(2);
     let entries = 0;
     let kept = 0;
     for (let i = 0; i < n; i++) {
@@ -625,17 +719,28 @@ class Flattener {
       sellTariff.rate = sell[i]!;
       sellTariff.connectFee = e.connectFee[i]!;
       const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent);
-      // The shape: [destination, type, reason, connectFee, view of each candidate…].
-      t[0] = e.destination[i]!;
-      t[1] = e.type[i]!;
-      t[2] = found < 0 ? -found - 1 : REJECT.none;
-      t[3] = e.connectFee[i]!;
-      let len = 4;
-      if (found > 0) {
-        this.orderCandidates(filter.strategy, rank, keepCost, keepParent, found);
-        for (let k = 0; k < found; k++) t[len++] = e.view[keepParent[k]!]!;
+      // The label: [destination, type, reason, connectFee].
+      const reason = found < 0 ? -found - 1 : REJECT.none;
+      if (labelId < 0 || label[0] !== e.destination[i] || label[1] !== e.type[i] || label[2] !== reason || label[3] !== e.connectFee[i]) {
+        label[0] = e.destination[i]!;
+        label[1] = e.type[i]!;
+        label[2] = reason;
+        label[3] = e.connectFee[i]!;
+        labelId = labels.intern(label, 4);
       }
-      shape[i] = tuples.intern(t, len);
+      // The order: the view of each kept candidate, in the order they are tried.
+      const len = found > 0 ? found : 0;
+      if (found > 0) this.orderCandidates(filter.strategy, rank, keepCost, keepParent, found);
+      let sameOrder = len === orderLength;
+      for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
+      if (!sameOrder) {
+        for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
+        orderLength = len;
+        orderId = orders.intern(order, len);
+      }
+      pair[0] = labelId;
+      pair[1] = orderId;
+      shape[i] = tuples.intern(pair, 2);
     }
     // Compaction, from the longest keys up so a comparison always sees the uncompacted value.
     for (let i = n - 1; i >= 0; i--) {
@@ -661,10 +766,10 @@ class Flattener {
    * −(reason + 1) when the prefix is rejected.
    */
   private filterEntry(
-    f: TableFilter, blocked: Set<number>, allowed: boolean[], type: number, sell: Tariff,
+    f: TableFilter, blocked: number, allowed: boolean[], type: number, sell: Tariff,
     cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array,
   ): number {
-    if (blocked.has(type)) return -REJECT.destinationType - 1;
+    if (blocked & (1 << type)) return -REJECT.destinationType - 1;
     if (f.cappedRate !== null && sell.rate > f.cappedRate) return -REJECT.cappedRate - 1;
     let n = 0;
     for (let j = 0; j < P; j++) {

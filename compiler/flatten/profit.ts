@@ -37,6 +37,21 @@ function atLeast(sell: Tariff, cost: Tariff, t: number): boolean {
   return typeof s === 'number' && typeof c === 'number' ? s >= c : BigInt(s) >= BigInt(c);
 }
 
+const billing = new Map<string, boolean>();
+
+/** Whether billing (is/ks) bills at least as many seconds as (ic/kc) for every call of 1..D s. */
+function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: number): boolean {
+  const key = `${is}/${ks}/${ic}/${kc}/${D}`;
+  let yes = billing.get(key);
+  if (yes === undefined) {
+    yes = true;
+    for (let t = 1; t <= D && yes; t++) yes = billedSeconds(t, is, ks) >= billedSeconds(t, ic, kc);
+    if (billing.size > 10_000) billing.clear();
+    billing.set(key, yes);
+  }
+  return yes;
+}
+
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
@@ -54,6 +69,10 @@ function gcd(a: number, b: number): number {
 export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number): boolean {
   const D = Math.floor(maxDuration);
   if (D < 1) return true;
+  // The common case, decided without looking at single seconds: a sell that is at least the cost
+  // in rate and connection fee, on billing that never bills fewer seconds, never loses.
+  if (cost.rate >= 0 && sell.rate >= cost.rate && sell.connectFee >= cost.connectFee &&
+    billsAtLeast(sell.initial, sell.increment, cost.initial, cost.increment, D)) return true;
   if (sell.rate < 0 || cost.rate < 0) {
     for (let t = 1; t <= D; t++) if (!atLeast(sell, cost, t)) return false;
     return true;
