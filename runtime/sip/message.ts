@@ -206,7 +206,9 @@ export function parseUri(uri: string): ParsedUri | undefined {
   // userinfo ends at the last '@' before any '?'-headers
   let headersAt = uri.indexOf('?', rest);
   if (headersAt < 0) headersAt = uri.length;
-  const at = uri.lastIndexOf('@', headersAt - 1);
+  // (a loop: String#lastIndexOf with a position is a runtime call, not an inlined builtin)
+  let at = headersAt - 1;
+  while (at >= rest && uri.charCodeAt(at) !== 64) at--;
   let user = '';
   let userRaw = '';
   let hostStart = rest;

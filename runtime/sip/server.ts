@@ -76,6 +76,22 @@ const MAX_UDP = 65_535;
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
+ * An ACK with a well-formed request line ("ACK" SP Request-URI SP version), read from the bytes: it
+ * is absorbed without being decoded (what `parseSipRequest` would conclude from the same line).
+ */
+function isAck(msg: Buffer): boolean {
+  if (msg.length < 8 || msg[0] !== 65 || msg[1] !== 67 || msg[2] !== 75 || msg[3] !== 32) return false;
+  // Request-URI then SP, before the end of the line; an empty URI or a second SP right away still
+  // counts, as in parseSipRequest.
+  for (let i = 4; i < msg.length; i++) {
+    const c = msg[i]!;
+    if (c === 32) return true;
+    if (c === 10 || c === 13) return false;
+  }
+  return false;
+}
+
+/**
  * dgram's address lookup. Responses only ever go to a source address, an IP literal, which the
  * default (dns.lookup) would also return unchanged — but a tick later, through a closure per send.
  * This answers literals synchronously and leaves anything else to dns.lookup.
@@ -224,6 +240,7 @@ export class SipServer {
     const st = this.stats;
     st.received++;
     if (msg.length > MAX_UDP) { st.ignored++; return undefined; }
+    if (isAck(msg)) { st.acks++; return undefined; }
     const parsed = parseSipRequest(msg.toString('latin1'));
     if (!parsed.ok) {
       if (parsed.kind === 'ignore') { st.ignored++; return undefined; }
