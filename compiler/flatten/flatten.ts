@@ -711,6 +711,7 @@ class Flattener {
     let labelId = -1;
     let orderId = -1;
     const pair = new Int32Array(2);
+    let shapeId = -1;
     let entries = 0;
     let kept = 0;
     for (let i = 0; i < n; i++) {
@@ -738,9 +739,12 @@ class Flattener {
         orderLength = len;
         orderId = orders.intern(order, len);
       }
-      pair[0] = labelId;
-      pair[1] = orderId;
-      shape[i] = tuples.intern(pair, 2);
+      if (pair[0] !== labelId || pair[1] !== orderId || shapeId < 0) {
+        pair[0] = labelId;
+        pair[1] = orderId;
+        shapeId = tuples.intern(pair, 2);
+      }
+      shape[i] = shapeId;
     }
     // Compaction, from the longest keys up so a comparison always sees the uncompacted value.
     for (let i = n - 1; i >= 0; i--) {

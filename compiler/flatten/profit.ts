@@ -38,9 +38,12 @@ function atLeast(sell: Tariff, cost: Tariff, t: number): boolean {
 }
 
 const billing = new Map<string, boolean>();
+// The last question and answer: a table asks about the same few billing pairs millions of times.
+let lastIs = -1, lastKs = -1, lastIc = -1, lastKc = -1, lastD = -1, lastYes = false;
 
 /** Whether billing (is/ks) bills at least as many seconds as (ic/kc) for every call of 1..D s. */
 function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: number): boolean {
+  if (is === lastIs && ks === lastKs && ic === lastIc && kc === lastKc && D === lastD) return lastYes;
   const key = `${is}/${ks}/${ic}/${kc}/${D}`;
   let yes = billing.get(key);
   if (yes === undefined) {
@@ -49,6 +52,7 @@ function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: number)
     if (billing.size > 10_000) billing.clear();
     billing.set(key, yes);
   }
+  lastIs = is; lastKs = ks; lastIc = ic; lastKc = kc; lastD = D; lastYes = yes;
   return yes;
 }
 
@@ -82,13 +86,20 @@ export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number): boo
   const ks = Math.max(1, sell.increment);
   const T0 = Math.max(sell.initial, ic);
   const L = (ks / gcd(ks, kc)) * kc;
-  if (!atLeast(sell, cost, 1)) return false;
+  // Every charge below stays an exact double when the largest one does: then compare numbers
+  // directly, else through atLeast (BigInt where needed).
+  const longest = D + T0 + ks + kc;
+  const exact = Math.max(sell.rate, cost.rate) * longest + 60 * Math.max(Math.abs(sell.connectFee), Math.abs(cost.connectFee)) <= Number.MAX_SAFE_INTEGER;
+  const ok = exact
+    ? (t: number) => 60 * sell.connectFee + sell.rate * billedSeconds(t, sell.initial, ks) >= 60 * cost.connectFee + cost.rate * billedSeconds(t, ic, kc)
+    : (t: number) => atLeast(sell, cost, t);
+  if (!ok(1)) return false;
   const hi = Math.min(D, T0 + L);
-  for (let t = ic + 1; t <= hi; t += kc) if (!atLeast(sell, cost, t)) return false;
+  for (let t = ic + 1; t <= hi; t += kc) if (!ok(t)) return false;
   if (sell.rate < cost.rate && D > hi) {
     const lo = Math.max(hi, D - L); // check steps t with lo < t ≤ D
     let t = ic + 1 + Math.max(0, Math.ceil((lo + 1 - (ic + 1)) / kc)) * kc;
-    for (; t <= D; t += kc) if (!atLeast(sell, cost, t)) return false;
+    for (; t <= D; t += kc) if (!ok(t)) return false;
   }
   return true;
 }
