@@ -108,10 +108,37 @@ async function waitSip(port, ms = 20000) {
   if (!ok) throw new Error(`no SIP answer on ${port}`);
 }
 
-/** sipp at `rate` for `seconds`; calls answered 302 per second of the run, failures. */
-async function sipp(port, rate, seconds, name) {
+/**
+ * CPU seconds (user + system) used so far by a process and its direct children (Kamailio's
+ * workers), from /proc; undefined where there is no /proc.
+ */
+function cpuSeconds(pid) {
+  if (pid === undefined || !existsSync('/proc/self/stat')) return undefined;
+  const read = (p) => {
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    } catch { return undefined; }
+  };
+  let ticks = read(pid)?.ticks ?? 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === pid) continue;
+    const s = read(d);
+    if (s && s.ppid === pid) ticks += s.ticks;
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/**
+ * sipp at `rate` for `seconds`; calls answered 302 per second of the run, failures, and — given the
+ * subject's pid — its CPU time per answered call, which other load on the machine moves less than
+ * the answered rate.
+ */
+async function sipp(port, rate, seconds, name, pid) {
   const stf = join(dir, `${name}.csv`);
   const total = rate * seconds;
+  const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const p = start(SIPP, ['-sf', SCENARIO, '-s', NUMBER, '-i', '127.0.0.1', '-r', String(rate), '-m', String(total), '-l', String(Math.min(rate * 4, 15000)), // sipp wants open calls below the open-file limit
    
@@ -119,15 +146,17 @@ async function sipp(port, rate, seconds, name) {
     '-buff_size', String(8 * 1024 * 1024), `127.0.0.1:${port}`], { cwd: dir });
   await p.done;
   const wall = (performance.now() - t0) / 1000;
+  const cpu1 = cpuSeconds(pid);
+  const cpu = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
   const csv = existsSync(stf) ? readFileSync(stf, 'utf8').trim().split('\n') : [];
-  if (csv.length < 2) return { ok: 0, failed: total, rate: 0, wall };
+  if (csv.length < 2) return { ok: 0, failed: total, rate: 0, wall, cpuPerCall: undefined };
   const head = csv[0].split(';');
   const last = csv[csv.length - 1].split(';');
   const ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
   const failed = Number(last[head.indexOf('FailedCall(C)')]);
   // Calls answered per second of sending: the offered window, or longer when the server lagged.
   const elapsed = Math.max(seconds, wall - 0.3);
-  return { ok, failed, rate: ok / elapsed, wall };
+  return { ok, failed, rate: ok / elapsed, wall, cpuPerCall: cpu !== undefined && ok > 0 ? (1e6 * cpu) / ok : undefined };
 }
 
 /** wrk with keep-alive; Lua prints the percentiles we want. */
@@ -262,7 +291,7 @@ async function main() {
       await waitSip(port);
       await sipp(port, 2000, 1, 'warm-dialplane');
       log(`[${round}/${ROUNDS}] sipp → dialplane serve at ${RATE}/s for ${SECONDS}s …`);
-      keep('dialplane', await sipp(port, RATE, SECONDS, 'dialplane'));
+      keep('dialplane', await sipp(port, RATE, SECONDS, 'dialplane', p.pid));
       await stop(p);
     }
     if (!KAMAILIO || !modules) { if (round === 1) notes.push('Kamailio row skipped: kamailio or carrierroute.so not installed'); }
@@ -277,7 +306,7 @@ async function main() {
           await waitSip(port);
           await sipp(port, 2000, 1, 'warm-kamailio');
           log(`[${round}/${ROUNDS}] sipp → Kamailio carrierroute at ${RATE}/s for ${SECONDS}s …`);
-          keep('kamailio', await sipp(port, RATE, SECONDS, 'kamailio'));
+          keep('kamailio', await sipp(port, RATE, SECONDS, 'kamailio', p.pid));
         } finally {
           await stop(p);
         }
@@ -288,7 +317,7 @@ async function main() {
       const p = start(process.execPath, ['-e', BARE, String(port)]);
       await sleep(500); // it answers INVITEs only
       log(`[${round}/${ROUNDS}] sipp → bare Node UDP responder at ${RATE}/s for ${SECONDS}s …`);
-      keep('bare', await sipp(port, RATE, SECONDS, 'bare'));
+      keep('bare', await sipp(port, RATE, SECONDS, 'bare', p.pid));
       await stop(p);
     }
   }
@@ -298,10 +327,14 @@ async function main() {
     for (const [key, label] of [['dialplane', '`dialplane serve` (Router, demo artefact)'], ['kamailio', 'Kamailio carrierroute, 1 worker, sl 302'], ['bare', 'bare Node UDP responder (fixed 302)']]) {
       const r = sip[key];
       if (!r) continue;
-      rows.push([`SIP INVITE→302, sipp at ${fmt(RATE)}/s offered`, label, `${fmt(r.rate)} calls/s`, `${fmt(r.failed)} failed of ${fmt(r.ok + r.failed)}`,
+      const cpu = r.cpuPerCall !== undefined ? `, ${fmt(r.cpuPerCall, 1)} µs CPU/call` : '';
+      rows.push([`SIP INVITE→302, sipp at ${fmt(RATE)}/s offered`, label, `${fmt(r.rate)} calls/s`, `${fmt(r.failed)} failed of ${fmt(r.ok + r.failed)}${cpu}`,
         base ? `${fmt(r.rate / base, 2)}× Kamailio` : '']);
     }
     if (sip.dialplane && sip.bare) notes.push(`dialplane serve reaches ${fmt((100 * sip.dialplane.rate) / sip.bare.rate, 1)} % of the bare responder (the cost of routing + SIP parsing)`);
+    const cpuNote = Object.entries(all).filter(([, v]) => v.some((r) => r.cpuPerCall !== undefined))
+      .map(([k, v]) => `${k} ${v.map((r) => fmt(r.cpuPerCall, 1)).join(', ')}`);
+    if (cpuNote.length) notes.push(`SIP CPU per answered call, µs (the subject's processes, user + system, every round; a retransmission-heavy round costs more per answered call): ${cpuNote.join('; ')}`);
   }
 
   // ---- HTTP

@@ -168,7 +168,7 @@ export class SipServer {
         this.onError(e, 'handle');
         return;
       }
-      if (out !== undefined) udp.send(out, 0, out.length, this.destination.port, this.destination.address);
+      if (out !== undefined) udp.send(out, this.destination.port, this.destination.address);
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
