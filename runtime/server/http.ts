@@ -187,12 +187,12 @@ export async function startHttpServer(o: HttpOptions): Promise<Listener> {
       const active = holder.active; // one artefact for the whole batch
       if (!active) return sendError(res, 503, 'no routing artefact is loaded yet');
       try {
-        out.start().raw('[');
+        out.start().char(91);
         for (let i = 0; i < queries.length; i++) {
-          if (i > 0) out.raw(',');
+          if (i > 0) out.char(44);
           render(out, decideOn(active, queries[i]!, metrics, 'http'), format, active.serial);
         }
-        out.raw(']');
+        out.char(93);
         send(res, 200, out.view());
       } catch (e) {
         o.log?.error({ err: String(e) }, 'decision failed');

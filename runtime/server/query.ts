@@ -166,6 +166,23 @@ function decode(s: string): string {
 
 const HEX = '0123456789abcdef';
 
+/** PLAIN[c] = 1 for the ASCII characters a JSON string holds as they are (not '"', '\\', controls). */
+const PLAIN = new Uint8Array(128);
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
+
+/** The answers' own keys and punctuation, encoded once; copied with one set() each. */
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const K = {
+  status: ascii('"status":'), reason: ascii(',"reason":'), customer: ascii(',"customer":'), route: ascii(',"route":'),
+  prefix: ascii(',"prefix":'), destination: ascii(',"destination":'), sell: ascii(',"sell":'), currency: ascii(',"currency":'),
+  maxDuration: ascii(',"maxDuration":'), number: ascii(',"number":'), cli: ascii(',"cli":'), targets: ascii(',"targets":['),
+  uri1: ascii('{"uri":'), uri: ascii(',{"uri":'), carrier: ascii(',"carrier":'), gateway: ascii(',"gateway":'), card: ascii(',"card":'),
+  cost: ascii(',"cost":'), margin: ascii(',"margin":'), dropped: ascii('],"dropped":['), carrier1: ascii('{"carrier":'),
+  carrierN: ascii(',{"carrier":'), why: ascii(',"why":'), trace: ascii(',"trace":['), serial: ascii(',"serial":'),
+  rtjson: ascii('"version":"1.0","routing":"serial","routes":['), headers: ascii(',"headers":{"extra":'),
+  rtStatus: ascii('],"status":'),
+};
+
 /** A growable byte buffer that JSON answers are written into; reused, one answer at a time. */
 export class JsonBytes {
   private buf = new Uint8Array(16 * 1024);
@@ -195,7 +212,20 @@ export class JsonBytes {
     this.buf = next;
   }
 
-  /** ASCII text that needs no escaping: the answers' own keys and punctuation, numbers. */
+  /** Bytes encoded beforehand (the keys above). */
+  bytes(k: Uint8Array): void {
+    this.room(k.length);
+    this.buf.set(k, this.n);
+    this.n += k.length;
+  }
+
+  /** One ASCII character. */
+  char(c: number): void {
+    this.room(1);
+    this.buf[this.n++] = c;
+  }
+
+  /** ASCII text that needs no escaping (numbers, punctuation). */
   raw(s: string): void {
     const len = s.length;
     this.room(len);
@@ -213,10 +243,18 @@ export class JsonBytes {
 
   /** A JSON string literal, escaped exactly as JSON.stringify escapes ('"', '\\', controls, lone surrogates). */
   str(s: string): void {
-    this.room(6 * s.length + 2); // "\uXXXX" is the longest a UTF-16 unit gets
+    const len = s.length;
+    this.room(6 * len + 2); // "\uXXXX" is the longest a UTF-16 unit gets
     const b = this.buf;
-    b[this.n] = 34;
-    const n = this.utf8(s, this.n + 1, true);
+    let n = this.n;
+    b[n++] = 34;
+    let i = 0;
+    for (; i < len; i++) { // the common case: plain ASCII, copied as it is
+      const c = s.charCodeAt(i);
+      if (c >= 128 || PLAIN[c] === 0) break;
+      b[n++] = c;
+    }
+    if (i < len) n = this.utf8(s.slice(i), n, true);
     b[n] = 34;
     this.n = n + 1;
   }
@@ -226,13 +264,14 @@ export class JsonBytes {
     this.raw(Number.isFinite(x) ? '' + x : 'null');
   }
 
+  /** UTF-8 of `s` at `n`, escaping like JSON.stringify when `escape`; returns the end. */
   private utf8(s: string, n: number, escape: boolean): number {
     const b = this.buf;
     const len = s.length;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80) {
-        if (!escape || (c >= 0x20 && c !== 34 && c !== 92)) { b[n++] = c; continue; } // the common case
+        if (!escape || PLAIN[c] === 1) { b[n++] = c; continue; }
         b[n++] = 92;
         if (c === 34 || c === 92) b[n++] = c;
         else if (c === 10) b[n++] = 110; // \n
@@ -272,88 +311,90 @@ export class JsonBytes {
    * left undefined are omitted, like JSON.stringify does.
    */
   decision(d: Decision, serial: number, prefix = '{'): void {
-    this.json(prefix);
-    this.raw('"status":');
+    if (prefix === '{') this.char(123);
+    else this.json(prefix);
+    this.bytes(K.status);
     this.num(d.status);
-    this.raw(',"reason":');
+    this.bytes(K.reason);
     this.str(d.reason);
-    if (d.customer !== undefined) { this.raw(',"customer":'); this.str(d.customer); }
-    if (d.route !== undefined) { this.raw(',"route":'); this.str(d.route); }
-    if (d.prefix !== undefined) { this.raw(',"prefix":'); this.str(d.prefix); }
-    if (d.destination !== undefined) { this.raw(',"destination":'); this.str(d.destination); }
-    if (d.sell !== undefined) { this.raw(',"sell":'); this.str(d.sell); }
-    if (d.currency !== undefined) { this.raw(',"currency":'); this.str(d.currency); }
-    if (d.maxDuration !== undefined) { this.raw(',"maxDuration":'); this.num(d.maxDuration); }
-    if (d.number !== undefined) { this.raw(',"number":'); this.str(d.number); }
-    if (d.cli !== undefined) { this.raw(',"cli":'); this.str(d.cli); }
-    this.raw(',"targets":[');
+    if (d.customer !== undefined) { this.bytes(K.customer); this.str(d.customer); }
+    if (d.route !== undefined) { this.bytes(K.route); this.str(d.route); }
+    if (d.prefix !== undefined) { this.bytes(K.prefix); this.str(d.prefix); }
+    if (d.destination !== undefined) { this.bytes(K.destination); this.str(d.destination); }
+    if (d.sell !== undefined) { this.bytes(K.sell); this.str(d.sell); }
+    if (d.currency !== undefined) { this.bytes(K.currency); this.str(d.currency); }
+    if (d.maxDuration !== undefined) { this.bytes(K.maxDuration); this.num(d.maxDuration); }
+    if (d.number !== undefined) { this.bytes(K.number); this.str(d.number); }
+    if (d.cli !== undefined) { this.bytes(K.cli); this.str(d.cli); }
+    this.bytes(K.targets);
     const targets = d.targets;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
-      this.raw(i === 0 ? '{"uri":' : ',{"uri":');
+      this.bytes(i === 0 ? K.uri1 : K.uri);
       this.str(t.uri);
-      this.raw(',"carrier":');
+      this.bytes(K.carrier);
       this.str(t.carrier);
-      this.raw(',"gateway":');
+      this.bytes(K.gateway);
       this.str(t.gateway);
-      this.raw(',"card":');
+      this.bytes(K.card);
       this.str(t.card);
-      this.raw(',"cost":');
+      this.bytes(K.cost);
       this.str(t.cost);
-      this.raw(',"margin":');
+      this.bytes(K.margin);
       this.str(t.margin);
-      this.raw('}');
+      this.char(125);
     }
-    this.raw('],"dropped":[');
+    this.bytes(K.dropped);
     const dropped = d.dropped;
     for (let i = 0; i < dropped.length; i++) {
       const x = dropped[i]!;
-      this.raw(i === 0 ? '{"carrier":' : ',{"carrier":');
+      this.bytes(i === 0 ? K.carrier1 : K.carrierN);
       this.str(x.carrier);
-      this.raw(',"card":');
+      this.bytes(K.card);
       this.str(x.card);
-      this.raw(',"why":');
+      this.bytes(K.why);
       this.str(x.why);
-      this.raw('}');
+      this.char(125);
     }
-    this.raw(']');
+    this.char(93);
     const trace = d.trace;
     if (trace !== undefined) {
-      this.raw(',"trace":[');
+      this.bytes(K.trace);
       for (let i = 0; i < trace.length; i++) {
-        if (i > 0) this.raw(',');
+        if (i > 0) this.char(44);
         this.str(trace[i]!);
       }
-      this.raw(']');
+      this.char(93);
     }
-    this.raw(',"serial":');
+    this.bytes(K.serial);
     this.num(serial);
-    this.raw('}');
+    this.char(125);
   }
 
   /** JSON.stringify(toRtjson(d)) with `prefix` opening the object, like decision(). */
   rtjson(d: Decision, prefix = '{'): void {
-    this.json(prefix);
-    this.raw('"version":"1.0","routing":"serial","routes":[');
+    if (prefix === '{') this.char(123);
+    else this.json(prefix);
+    this.bytes(K.rtjson);
     if (d.status === 302) {
       const extra = rtjsonExtra(d);
       const targets = d.targets;
       for (let i = 0; i < targets.length; i++) {
-        this.raw(i === 0 ? '{"uri":' : ',{"uri":');
+        this.bytes(i === 0 ? K.uri1 : K.uri);
         this.str(targets[i]!.uri);
         if (extra) {
-          this.raw(',"headers":{"extra":');
+          this.bytes(K.headers);
           this.str(extra);
-          this.raw('}');
+          this.char(125);
         }
-        this.raw('}');
+        this.char(125);
       }
     }
-    this.raw('],"status":');
+    this.bytes(K.rtStatus);
     this.num(d.status);
-    this.raw(',"reason":');
+    this.bytes(K.reason);
     this.str(d.reason);
-    this.raw('}');
+    this.char(125);
   }
 }
 
