@@ -160,18 +160,22 @@ async function sipp(port, rate, seconds, name, pid) {
 }
 
 /** wrk with keep-alive; Lua prints the percentiles we want. */
-async function wrk(url, seconds, connections = 64) {
+/** wrk; given the server's pid, also its CPU time per request (µs, user + system), which other load moves less than req/s. */
+async function wrk(url, seconds, connections = 64, pid = undefined) {
   const lua = join(dir, 'pct.lua');
   writeFileSync(lua, `done = function(summary, latency, requests)
   io.write(string.format("BENCH %d %d %d %d %d %d %d\\n", summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status,
     latency:percentile(50), latency:percentile(99), latency:percentile(99.9), summary.duration))
 end\n`);
+  const cpu0 = cpuSeconds(pid);
   const p = start(WRK, ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', lua, url]);
   await p.done;
+  const cpu1 = cpuSeconds(pid);
   const m = /BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(p.output());
   if (!m) throw new Error(`wrk: ${p.output()}`);
   const [requests, sockErr, statusErr, p50, p99, p999, us] = m.slice(1).map(Number);
-  return { rps: requests / (us / 1e6), requests, errors: sockErr + statusErr, p50: p50 / 1000, p99: p99 / 1000, p999: p999 / 1000 };
+  const cpuUs = cpu0 === undefined || cpu1 === undefined || !requests ? undefined : ((cpu1 - cpu0) * 1e6) / requests;
+  return { rps: requests / (us / 1e6), requests, errors: sockErr + statusErr, p50: p50 / 1000, p99: p99 / 1000, p999: p999 / 1000, cpuUs };
 }
 
 function serve(artefact, sip, http) {
@@ -358,9 +362,9 @@ async function main() {
       await waitHttp(`http://127.0.0.1:${hport}/`);
       await wrk(`http://127.0.0.1:${hport}/`, 1);
       log(`${tag}wrk → uWebSockets.js hello-world …`);
-      const rh = await wrk(`http://127.0.0.1:${hport}/`, SECONDS);
+      const rh = await wrk(`http://127.0.0.1:${hport}/`, SECONDS, 64, hello.pid);
       log(`${tag}wrk → uWebSockets.js fixed ${body.length}-byte body …`);
-      const rhb = await wrk(`http://127.0.0.1:${hport}/big`, SECONDS);
+      const rhb = await wrk(`http://127.0.0.1:${hport}/big`, SECONDS, 64, hello.pid);
       await stop(hello);
 
       const port = await freePort('tcp');
@@ -369,17 +373,18 @@ async function main() {
       await waitHttp(`http://127.0.0.1:${port}/readyz`);
       await wrk(url, 1);
       log(`${tag}wrk → dialplane serve GET /v1/route …`);
-      const rd = await wrk(url, SECONDS);
+      const rd = await wrk(url, SECONDS, 64, p.pid);
       await stop(p);
-      ratios.push(`${fmt(rd.rps)}/${fmt(rh.rps)} = ${fmt(rd.rps / rh.rps, 2)}×`);
+      ratios.push(`${fmt(rd.rps)}/${fmt(rh.rps)} = ${fmt(rd.rps / rh.rps, 2)}× (CPU ${fmt(rd.cpuUs, 1)}/${fmt(rh.cpuUs, 1)} µs/req, same-size body ${fmt(rhb.cpuUs, 1)})`);
       if (!h || rh.rps > h.rps) h = rh;
       if (!hb || rhb.rps > hb.rps) hb = rhb;
       if (!d || rd.rps > d.rps) d = rd;
     }
-    if (HTTP_ROUNDS > 1) notes.push(`HTTP rounds (dialplane/hello-world decisions/s): ${ratios.join('; ')}; the table shows each subject's best round`);
-    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', 'uWebSockets.js hello-world', `${fmt(h.rps)} req/s`, `p50 ${fmt(h.p50, 3)} ms, p99 ${fmt(h.p99, 3)} ms`, '1.00×']);
-    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', `uWebSockets.js fixed ${body.length}-byte body (the decision's size)`, `${fmt(hb.rps)} req/s`, `p50 ${fmt(hb.p50, 3)} ms, p99 ${fmt(hb.p99, 3)} ms`, `${fmt(hb.rps / h.rps, 2)}×`]);
-    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors`, `${fmt(d.rps / h.rps, 2)}× hello-world, ${fmt(d.rps / hb.rps, 2)}× same-size body`]);
+    notes.push(`HTTP rounds (dialplane/hello-world req/s, and server CPU per request): ${ratios.join('; ')}${HTTP_ROUNDS > 1 ? '; the table shows each subject\'s best round' : ''}`);
+    const cpu = (r) => (r.cpuUs === undefined ? '' : `, ${fmt(r.cpuUs, 1)} µs CPU/req`);
+    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', 'uWebSockets.js hello-world', `${fmt(h.rps)} req/s`, `p50 ${fmt(h.p50, 3)} ms, p99 ${fmt(h.p99, 3)} ms${cpu(h)}`, '1.00×']);
+    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', `uWebSockets.js fixed ${body.length}-byte body (the decision's size)`, `${fmt(hb.rps)} req/s`, `p50 ${fmt(hb.p50, 3)} ms, p99 ${fmt(hb.p99, 3)} ms${cpu(hb)}`, `${fmt(hb.rps / h.rps, 2)}×`]);
+    rows.push(['HTTP keep-alive, wrk 1 thread 64 conns', '`dialplane serve` GET /v1/route', `${fmt(d.rps)} decisions/s`, `p50 ${fmt(d.p50, 3)} ms, p99 ${fmt(d.p99, 3)} ms, ${d.errors} errors${cpu(d)}`, `${fmt(d.rps / h.rps, 2)}× hello-world, ${fmt(d.rps / hb.rps, 2)}× same-size body`]);
   }
 
   // ---- swaps under load, next to the same load without swaps (the control)
