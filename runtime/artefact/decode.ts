@@ -88,6 +88,9 @@ export class Artefact {
   /** The same words as Int32 (NONE = −1): walks and checks stay in small-integer arithmetic. */
   private readonly tableWords: Int32Array;
   private readonly viewWords: Int32Array;
+  /** priceViews' walk state, reused. */
+  private walkNode = new Int32Array(16);
+  private walkFirst = new Int32Array(16);
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
@@ -506,6 +509,51 @@ export class Artefact {
     }
     this.matchDepth = depth;
     return best;
+  }
+
+  /**
+   * The rows of the views listed at `listAt` in LISTS (a shape's candidates) for `number`: out[k]
+   * is the RATES index of the k-th view's row, or −1. The walks advance digit by digit side by
+   * side, so the memory latency of one overlaps the others'. Returns the count; `out` must hold it.
+   */
+  priceViews(listAt: number, number: string, out: Int32Array): number {
+    const lists = this.lists;
+    const nodes = this.viewWords;
+    const n = lists[listAt]!;
+    if (n > out.length) throw new RangeError(`${n} candidates do not fit a buffer of ${out.length}`);
+    if (this.walkNode.length < n) {
+      this.walkNode = new Int32Array(n);
+      this.walkFirst = new Int32Array(n);
+    }
+    const node = this.walkNode;
+    const first = this.walkFirst;
+    for (let k = 0; k < n; k++) {
+      const f = this.views[lists[listAt + 1 + k]! * F.VIEW.width + F.VIEW.at.nodeFirst]!;
+      first[k] = f;
+      node[k] = f;
+      out[k] = nodes[2 * f + 1]!;
+    }
+    let active = n;
+    for (let i = 0; i < number.length && active > 0; i++) {
+      const d = number.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      const bit = 1 << d;
+      for (let k = 0; k < n; k++) {
+        const at = node[k]!;
+        if (at < 0) continue;
+        const w = nodes[2 * at]!;
+        if ((w & bit) === 0) {
+          node[k] = -1;
+          active--;
+          continue;
+        }
+        const c = first[k]! + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
+        node[k] = c;
+        const r = nodes[2 * c + 1]!;
+        if (r !== -1) out[k] = r;
+      }
+    }
+    return n;
   }
 
   /**

@@ -206,6 +206,8 @@ export class Router {
   private readonly rr: Uint32Array;
   /** Scratch for the candidate order of one call (never escapes `decide`). */
   private readonly order: Int32Array;
+  /** Per candidate position: its RATES row for the current number (-1 none). */
+  private readonly priced: Int32Array;
   private readonly pair = new Int32Array(2);
 
   constructor(artefact: Artefact, options: RouterOptions = {}) {
@@ -433,6 +435,7 @@ export class Router {
     this.viewDeck = new Int32Array(a.counts.views);
     for (let v = 0; v < a.counts.views; v++) this.viewDeck[v] = a.views[v * F.VIEW.width + F.VIEW.at.deck]!;
     this.order = new Int32Array(maxCands);
+    this.priced = new Int32Array(maxCands);
     this.rr = new Uint32Array(a.counts.tables);
 
     // CPS buckets: customers, routes, carriers, gateways.
@@ -809,14 +812,17 @@ export class Router {
     const n = a.lists[candAt]!;
     const order = this.order;
     this.orderCandidates(table, t, candAt, n, order, trace);
+    // Every candidate's row for this number, its deck's view walked side by side with the others.
+    const priced = this.priced;
+    a.priceViews(candAt, number, priced);
     const targets: DecisionTarget[] = [];
     const dropped: DroppedCandidate[] = [];
     const max = this.maxTargets;
     const now = this.limitsOn ? this.monotonic() : 0;
     let cpsDrops = 0;
     for (let k = 0; k < n && targets.length < max; k++) {
-      const view = order[k]!;
-      const deck = this.viewDeck[view]!;
+      const position = order[k]!;
+      const deck = this.viewDeck[a.lists[candAt + 1 + position]!]!;
       const c = this.deckCarrier[deck]!;
       const carrier = this.carriers[c]!;
       if (!carrier.enabled) {
@@ -841,8 +847,7 @@ export class Router {
           continue;
         }
       }
-      // The deck's own trie, walked with the same number, prices this candidate.
-      const rate = a.viewLookup(view, number);
+      const rate = priced[position]!;
       if (rate < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
       const rb = rate * F.RATE.width;
       const cost = this.moneyValue[a.rates[rb + F.RATE.at.rate]!]!;
@@ -909,7 +914,7 @@ export class Router {
   }
 
   /**
-   * The order carriers are tried in, into `order` (view indexes). Static strategies: as compiled.
+   * The order carriers are tried in, into `order` (positions in the shape's candidate list). Static strategies: as compiled.
    * weighted: repeatedly draw one of the remaining weighted candidates with probability
    * weight / Σ remaining weights (one random() per draw, first candidate in stored order whose
    * cumulative weight exceeds random()·Σ), then unweighted ones in stored (LCR) order.
@@ -918,7 +923,7 @@ export class Router {
    */
   private orderCandidates(table: TableInfo, t: number, candAt: number, n: number, order: Int32Array, trace: string[] | null): void {
     const cands = this.artefact.lists;
-    for (let k = 0; k < n; k++) order[k] = cands[candAt + 1 + k]!;
+    for (let k = 0; k < n; k++) order[k] = k;
     if (n < 2) return;
     const s = table.strategy;
     if (s === STRAT_WEIGHTED && table.weights) {
@@ -927,14 +932,14 @@ export class Router {
       let placed = 0;
       for (;;) {
         let total = 0;
-        for (let k = placed; k < n; k++) total += w[viewDeck[order[k]!]!]!;
+        for (let k = placed; k < n; k++) total += w[viewDeck[cands[candAt + 1 + order[k]!]!]!]!;
         if (total <= 0) break;
         const x = this.random() * total;
         let acc = 0;
         let pick = -1;
         let lastWeighted = -1;
         for (let k = placed; k < n; k++) {
-          const wk = w[viewDeck[order[k]!]!]!;
+          const wk = w[viewDeck[cands[candAt + 1 + order[k]!]!]!]!;
           if (wk <= 0) continue;
           lastWeighted = k;
           acc += wk;
@@ -950,7 +955,7 @@ export class Router {
       const start = this.rr[t]! % n;
       this.rr[t] = (this.rr[t]! + 1) >>> 0;
       if (start > 0) {
-        for (let k = 0; k < n; k++) order[k] = cands[candAt + 1 + ((start + k) % n)]!;
+        for (let k = 0; k < n; k++) order[k] = (start + k) % n;
       }
       if (trace) trace.push(`strategy round-robin: rotation ${start}`);
     } else if (s === STRAT_RANDOM) {
