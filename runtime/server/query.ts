@@ -170,7 +170,7 @@ const HEX = '0123456789abcdef';
 const PLAIN = new Uint8Array(128);
 for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
 
-/** The answers' own keys and punctuation, encoded once; copied with one set() each. */
+/** The answers' own keys and punctuation, encoded once. */
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const K = {
   status: ascii('"status":'), reason: ascii(',"reason":'), customer: ascii(',"customer":'), route: ascii(',"route":'),
@@ -212,11 +212,14 @@ export class JsonBytes {
     this.buf = next;
   }
 
-  /** Bytes encoded beforehand (the keys above). */
+  /** Bytes encoded beforehand (the keys above); a loop, which beats set() for a dozen bytes. */
   bytes(k: Uint8Array): void {
-    this.room(k.length);
-    this.buf.set(k, this.n);
-    this.n += k.length;
+    const len = k.length;
+    this.room(len);
+    const b = this.buf;
+    let n = this.n;
+    for (let i = 0; i < len; i++) b[n++] = k[i]!;
+    this.n = n;
   }
 
   /** One ASCII character. */
