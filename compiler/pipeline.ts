@@ -1,6 +1,7 @@
 // The compiler as a declared pipeline: each phase is one module, listed here in order with what
 // it needs from the phases before it. `dialplane check` runs these; `build` adds flatten + encode.
-import { DiagnosticBag } from './diagnostics.js';
+import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticBag } from './diagnostics.js';
+import { readDecksAhead } from './load/deck-pool.js';
 import { loadRepository } from './load/repo.js';
 import { resolveRepository } from './resolve.js';
 import type { RouteRepository } from './model/model.js';
@@ -16,13 +17,19 @@ export interface CheckResult {
 
 export interface CheckOptions {
   maxDiagnostics?: number;
+  /**
+   * Whether CSV decks are read on worker threads: 'auto' (the default) when they are large enough
+   * to be worth the threads' start-up; 'always' for any CSV deck (tests); 'never'.
+   */
+  deckThreads?: 'auto' | 'always' | 'never';
 }
 
 /**
  * load      — read every document (YAML, TypeScript in its sandbox); syntax and type errors.
  * validate  — each document against its JSON Schema. Needs: load.
  * resolve   — ids, references, money, addresses, time zones, decks and lists. Needs: validate,
- *             because it trusts the shapes the schemas guarantee.
+ *             because it trusts the shapes the schemas guarantee. Large CSV decks are read ahead
+ *             on worker threads (load/deck-pool.ts); the resolver takes them in its own order.
  * semantics — checks across documents: ambiguous routes, shared IPs, coverage. Needs: resolve
  *             without errors, because they reason over complete references.
  */
@@ -31,7 +38,15 @@ export async function checkRepository(dir: string, options: CheckOptions = {}): 
   const loaded = await loadRepository(dir, bag);
   const valid = loaded.documents.filter((doc) => validateDocument(doc, bag));
   if (bag.hasErrors) return { bag };
-  const repo = await resolveRepository(loaded.root, valid, bag);
+  // Large CSV decks are read on worker threads while the resolver works through the documents.
+  const threads = options.deckThreads ?? 'auto';
+  const decks = threads === 'never' ? undefined : readDecksAhead(loaded.root, valid, bag, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, threads === 'always');
+  let repo: RouteRepository | undefined;
+  try {
+    repo = await resolveRepository(loaded.root, valid, bag);
+  } finally {
+    await decks?.close();
+  }
   if (!repo || bag.hasErrors) return { bag };
   checkRouteAmbiguity(repo, bag);
   checkSharedIps(repo, bag);

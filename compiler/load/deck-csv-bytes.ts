@@ -25,6 +25,11 @@ import { destinationTypeIndex, MAX_BILLING_SECONDS, MAX_PREFIX_DIGITS, parseDeck
 export interface PackedDeck {
   count: number;
   prefixes: string;
+  /**
+   * Per row, the prefix as a number when it has at most 14 digits ("44" → 44·16 + 2), else -1;
+   * from the fast path only. A PrefixInterner uses it to share one string per prefix across decks.
+   */
+  keys?: Float64Array;
   names: string[];
   destination: Uint32Array;
   rate: Float64Array;
@@ -41,11 +46,16 @@ export function packDeck(rows: DeckRows): PackedDeck {
   return { ...columns, prefixes: prefix.length === 0 ? '' : prefix.join(',') + ',' };
 }
 
-export function unpackDeck(p: PackedDeck): DeckRows {
-  const prefix = p.count === 0 ? [] : p.prefixes.split(',');
-  prefix.pop(); // the empty string after the last ','
-  // split() returns 13+ character pieces as views into the whole string: copy those few.
-  for (let i = 0; i < prefix.length; i++) if (prefix[i]!.length >= 13) prefix[i] = ownString(prefix[i]!);
+export function unpackDeck(p: PackedDeck, interner?: PrefixInterner): DeckRows {
+  let prefix: string[];
+  if (interner && p.keys) {
+    prefix = interner.prefixes(p);
+  } else {
+    prefix = p.count === 0 ? [] : p.prefixes.split(',');
+    prefix.pop(); // the empty string after the last ','
+    // split() returns 13+ character pieces as views into the whole string: copy those few.
+    for (let i = 0; i < prefix.length; i++) if (prefix[i]!.length >= 13) prefix[i] = ownString(prefix[i]!);
+  }
   return {
     count: p.count, prefix, destination: p.destination, names: p.names, rate: p.rate, connectFee: p.connectFee,
     initial: p.initial, increment: p.increment, type: p.type, effective: p.effective, line: p.line,
@@ -54,7 +64,80 @@ export function unpackDeck(p: PackedDeck): DeckRows {
 
 /** The buffers of a PackedDeck, for postMessage's transfer list. */
 export function packedBuffers(p: PackedDeck): ArrayBuffer[] {
-  return [p.destination, p.rate, p.connectFee, p.initial, p.increment, p.type, p.effective, p.line].map((a) => a.buffer as ArrayBuffer);
+  const arrays = [p.destination, p.rate, p.connectFee, p.initial, p.increment, p.type, p.effective, p.line];
+  if (p.keys) arrays.push(p.keys);
+  return arrays.map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * One string per distinct prefix across the decks of a check: carriers price the same numbering
+ * plan, so 3M rows over 10 decks hold ~0.4M distinct prefixes, and strings that are shared are
+ * strings the collector does not copy. Decks list prefixes in much the same order, so the prefix
+ * after the last one found is tried before the hash table.
+ */
+export class PrefixInterner {
+  private keys = new Float64Array(1 << 16);
+  private readonly strings: string[] = [];
+  private slots = new Int32Array(1 << 17); // id + 1; 0 is empty
+  private mask = (1 << 17) - 1;
+
+  /** unpackDeck's prefixes, shared where they were seen before. */
+  prefixes(p: PackedDeck): string[] {
+    const keys = p.keys!;
+    const text = p.prefixes;
+    const out = new Array<string>(p.count);
+    let at = 0;
+    let hint = -1;
+    for (let i = 0; i < p.count; i++) {
+      const key = keys[i]!;
+      if (key < 0) {
+        const end = text.indexOf(',', at);
+        out[i] = ownString(text.slice(at, end));
+        at = end + 1;
+        continue;
+      }
+      const digits = key % 16;
+      let id = hint + 1;
+      if (id >= this.strings.length || this.keys[id] !== key) id = this.find(key, text, at, digits);
+      out[i] = this.strings[id]!;
+      hint = id;
+      at += digits + 1;
+    }
+    return out;
+  }
+
+  private find(key: number, text: string, at: number, digits: number): number {
+    const mask = this.mask;
+    let slot = hashNumber(key) & mask;
+    for (;;) {
+      const id = this.slots[slot]! - 1;
+      if (id < 0) break;
+      if (this.keys[id] === key) return id;
+      slot = (slot + 1) & mask;
+    }
+    const id = this.strings.length;
+    this.strings.push(text.slice(at, at + digits));
+    if (id === this.keys.length) this.keys = grown(this.keys, id * 2);
+    this.keys[id] = key;
+    this.slots[slot] = id + 1;
+    if ((id + 1) * 2 > mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let id = 0; id < this.strings.length; id++) {
+      let slot = hashNumber(this.keys[id]!) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = id + 1;
+    }
+  }
+}
+
+function hashNumber(key: number): number {
+  return fmix((key % 4294967296) ^ Math.imul((key / 4294967296) | 0, 0x9e3779b1));
 }
 
 export interface ByteScanPlan {
@@ -636,6 +719,7 @@ class ByteDeckScanner {
     return {
       count: n,
       prefixes: latin1(this.prefixBytes, 0, this.prefixLen),
+      keys: this.keys.slice(0, n),
       names: this.names,
       destination: this.destination.slice(0, n),
       rate: this.rate.slice(0, n),

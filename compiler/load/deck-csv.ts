@@ -11,7 +11,8 @@ import type { DiagnosticCode } from '../messages.js';
 import { formatMoney } from '../money.js';
 import { ALWAYS, DESTINATION_TYPES, DeckBuilder, type DeckRows } from '../model/deck.js';
 import { cellAt, ownString, parseCsv, parseCsvBytes, readCsv, type CsvOptions, type CsvRow } from './csv.js';
-import { scanDeckBytes, unpackDeck, type PackedDeck } from './deck-csv-bytes.js';
+import { PrefixInterner, scanDeckBytes, unpackDeck, type PackedDeck } from './deck-csv-bytes.js';
+import { replayDeckLoad, takeReadAhead } from './deck-pool.js';
 import {
   destinationTypeIndex, MAX_BILLING_SECONDS, normalizePrefix, parseDeckMoney, parseEffectiveDate, plainMicros, prefixProblem, wholeSeconds,
 } from './deck-values.js';
@@ -347,8 +348,28 @@ const MAX_WHOLE_FILE_BYTES = 512 << 20;
  * the card names the file); everything else is reported and the good rows are returned.
  */
 export async function loadCsvDeck(opts: LoadCsvDeckOptions): Promise<DeckRows | undefined> {
+  const rows = await loadCsvDeckRaw(opts, true);
+  if (rows === undefined || !('prefixes' in rows)) return rows;
+  let interner = interners.get(opts.bag);
+  if (interner === undefined) interners.set(opts.bag, (interner = new PrefixInterner()));
+  return unpackDeck(rows, interner);
+}
+
+/** Prefix strings shared by the decks of one check (one bag). */
+const interners = new WeakMap<DiagnosticBag, PrefixInterner>();
+
+/**
+ * loadCsvDeck, with the rows packed when they come that way (from the fast path, or a worker). With
+ * `readAhead`, a load a worker did for this check (deck-pool.ts) is taken instead of reading.
+ */
+export async function loadCsvDeckRaw(opts: LoadCsvDeckOptions, readAhead = false): Promise<DeckRows | PackedDeck | undefined> {
   const delimiter = deckDelimiter(opts);
   if (delimiter === undefined) return new DeckBuilder(1).finish();
+  const ahead = readAhead ? takeReadAhead(opts) : undefined;
+  if (ahead !== undefined) {
+    const result = await ahead;
+    if (result.failed === undefined) return replayDeckLoad(result, opts);
+  }
   let bytes: Buffer | undefined;
   try {
     bytes = await readWhole(opts.absPath, MAX_WHOLE_FILE_BYTES);
@@ -362,8 +383,7 @@ export async function loadCsvDeck(opts: LoadCsvDeckOptions): Promise<DeckRows | 
     opts.onReadError?.(err.message);
     return undefined;
   }
-  const deck = csvDeckFromBytes(bytes, opts, delimiter);
-  return 'prefixes' in deck ? unpackDeck(deck) : deck;
+  return csvDeckFromBytes(bytes, opts, delimiter);
 }
 
 /** The card's delimiter, or undefined after reporting DP2003 when it cannot separate cells. */
