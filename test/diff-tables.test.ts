@@ -78,4 +78,18 @@ describe('diff of compiled tables', () => {
     expect(r.changed).toBe(false);
     expect(r.routes).toEqual([]);
   });
+
+  it("sees a carrier's price change under a prefix the card compacted away", async () => {
+    // The card's 447 would equal its 44 (b is cheapest at both and sets the sell), so the card
+    // stores only 44; a's own 447 row lives in a's deck view. Raising it moves a backup's cost
+    // at 447 without touching the sell: the diff must still see it there.
+    const r = await compare(
+      network({ a: ['44,UK,0.0100', '447,UK,0.0200'], b: ['44,UK,0.0050'] }),
+      network({ a: ['44,UK,0.0100', '447,UK,0.0300'], b: ['44,UK,0.0050'] }),
+    );
+    const europe = r.routes.find((g) => g.routes.includes('shop/europe'))!;
+    expect(europe.total).toMatchObject({ changed: 1, up: 0, down: 0, added: 0, removed: 0, backups: 1 });
+    expect(europe.destinations.map((d) => d.name)).toEqual(['UK']);
+  });
 });
+
