@@ -107,6 +107,29 @@ describe('artefact reader refuses damage', () => {
     expect(() => decodeArtefact(bad, { verifyHash: false })).toThrow(expect.objectContaining({ code: 'bad-version' }));
   });
 
+  it('refuses a trie whose children are not later nodes of the same trie, and a value that does not exist', () => {
+    const bytes = sample();
+    const a = decodeArtefact(bytes);
+    const nodes = a.sections.find((x) => x.name === 'nodes')!;
+    const views = a.sections.find((x) => x.name === 'viewNodes')!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const edit = (at: number, word: number) => {
+      const bad = bytes.slice();
+      new DataView(bad.buffer).setUint32(at, word >>> 0, true);
+      return () => decodeArtefact(bad, { verifyHash: false });
+    };
+    const root = view.getUint32(nodes.offset, true);
+    expect(root & F.NODE_DIGITS).not.toBe(0);
+    // The root's children moved onto the root itself (a cycle), or past the end of its trie.
+    expect(edit(nodes.offset, root & F.NODE_DIGITS)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    expect(edit(nodes.offset, (root & F.NODE_DIGITS) | (nodes.count << F.NODE_CHILD_SHIFT))).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    // A leaf given a child offset without children; a sell without a shape; a rate out of range.
+    const lastNode = nodes.offset + (nodes.count - 1) * 4 * F.TABLE_NODE_WORDS;
+    expect(edit(lastNode, 5 << F.NODE_CHILD_SHIFT)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    expect(edit(nodes.offset + 4, 0)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    expect(edit(views.offset + 4, a.counts.rates)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+  });
+
   it('reads bytes that start at an unaligned offset', () => {
     const bytes = sample();
     const shifted = new Uint8Array(bytes.length + 1);
