@@ -10,6 +10,7 @@ import { flatten } from '../../compiler/flatten/flatten.js';
 import { encodeArtefact, type EncodeStats } from '../../compiler/encode/encode.js';
 import { formatDiagnostics } from '../format.js';
 import { parseCommandArgs } from '../args.js';
+import { FORMAT_MAJOR } from '../../runtime/artefact/format.js';
 
 export const ARTEFACT_FILE = 'routing.dpa';
 export const MANIFEST_FILE = 'manifest.json';
@@ -93,7 +94,8 @@ export async function runBuild(argv: string[]): Promise<number> {
     process.stdout.write(
       `built ${path.join(out, ARTEFACT_FILE)}: ${stats.bytes} bytes, serial ${serial}, revision ${revision || '(none)'}\n` +
       `  ${stats.tables} tables, ${stats.kept} prefixes (${stats.entries - stats.kept} compacted away), ${stats.nodes} trie nodes, ` +
-      `${stats.shapes} shapes, ${stats.rates} rate rows, ${stats.bytesPerEntry.toFixed(1)} bytes per (table, prefix) beyond strings\n` +
+      `${stats.shapes} shapes, ${stats.views} deck views (${stats.viewNodes} nodes), ${stats.rates} rate rows, ` +
+      `${stats.bytesPerEntry.toFixed(1)} bytes per (table, prefix) beyond strings\n` +
       `  sha256 ${manifest.sha256}\n`,
     );
     for (const d of bag.sorted().filter((x) => x.severity === 'warning').slice(0, 5)) {
@@ -106,7 +108,7 @@ export async function runBuild(argv: string[]): Promise<number> {
 export function buildManifest(bytes: Uint8Array, stats: EncodeStats, h: { serial: number; revision: string; effectiveFrom: number; effectiveUntil: number }, customers: number) {
   const count = (name: string) => stats.sections.find((s) => s.name === name)?.count ?? 0;
   return {
-    format: 'dialplane-artefact/1',
+    format: `dialplane-artefact/${FORMAT_MAJOR}`,
     file: ARTEFACT_FILE,
     bytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -118,7 +120,7 @@ export function buildManifest(bytes: Uint8Array, stats: EncodeStats, h: { serial
     counts: {
       carriers: count('carriers'), gateways: count('gateways'), decks: count('decks'), cards: count('cards'),
       customers, routes: count('routes'), tables: stats.tables, prefixes: stats.kept, compactedAway: stats.entries - stats.kept,
-      trieNodes: stats.nodes, shapes: stats.shapes, rates: stats.rates,
+      trieNodes: stats.nodes, shapes: stats.shapes, rates: stats.rates, deckViews: stats.views, deckViewNodes: stats.viewNodes,
     },
     bytesPerPrefix: Math.round(stats.bytesPerEntry * 10) / 10,
     sections: stats.sections.map((s) => ({ name: s.name, bytes: s.bytes, count: s.count })),
