@@ -144,7 +144,7 @@ const goodNames = new Set<string>();
  * SIP server writes it straight into its transaction memory instead of allocating a Buffer.
  */
 export function responseText(ctx: ResponseContext, source: SipSource, status: number, reason: string, opts: ResponseOptions = {}): string {
-  let out = 'SIP/2.0 ' + status + ' ' + clean(reason || DEFAULT_REASONS[status] || 'Unknown') + '\r\nVia: ' + responseTopVia(ctx, source) + '\r\n';
+  let out = statusLine(status, reason) + 'Via: ' + responseTopVia(ctx, source) + '\r\n';
   const vias = ctx.vias;
   for (let i = 1; i < vias.length; i++) out += 'Via: ' + vias[i] + '\r\n';
   out += 'From: ' + ctx.fromRaw + '\r\nTo: ' + ctx.toRaw + (ctx.toTag === '' && opts.toTag ? ';tag=' + opts.toTag : '')
@@ -168,6 +168,18 @@ export function responseText(ctx: ResponseContext, source: SipSource, status: nu
   }
   if (opts.server) out += 'Server: ' + clean(opts.server) + '\r\n';
   return out + 'Content-Length: 0\r\n\r\n';
+}
+
+let lastStatus = 0, lastReason = '', lastLine = '';
+
+/** `SIP/2.0 302 Moved Temporarily\r\n`; the last one is kept, as most answers repeat it. */
+function statusLine(status: number, reason: string): string {
+  if (status === lastStatus && reason === lastReason) return lastLine;
+  const line = 'SIP/2.0 ' + status + ' ' + clean(reason || DEFAULT_REASONS[status] || 'Unknown') + '\r\n';
+  lastStatus = status;
+  lastReason = reason;
+  lastLine = line;
+  return line;
 }
 
 /** Builds a complete response as bytes. */

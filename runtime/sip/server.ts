@@ -96,9 +96,16 @@ function isAck(msg: Buffer): boolean {
  * default (dns.lookup) would also return unchanged — but a tick later, through a closure per send.
  * This answers literals synchronously and leaves anything else to dns.lookup.
  */
+let lastLiteral: string | undefined;
 function literalLookup(address: string, family: number, callback: LookupCallback): void {
-  if (net.isIP(address) !== 0) callback(null, address, family);
-  else dns.lookup(address, family, callback);
+  // Most responses go to the peer the previous one went to: one string compare instead of
+  // net.isIP's regular expression.
+  if (address === lastLiteral || net.isIP(address) !== 0) {
+    lastLiteral = address;
+    callback(null, address, family);
+  } else {
+    dns.lookup(address, family, callback);
+  }
 }
 
 export class SipServer {
