@@ -29,20 +29,23 @@ export interface CheckOptions {
  * validate  — each document against its JSON Schema. Needs: load.
  * resolve   — ids, references, money, addresses, time zones, decks and lists. Needs: validate,
  *             because it trusts the shapes the schemas guarantee. Large CSV decks are read ahead
- *             on worker threads (load/deck-pool.ts); the resolver takes them in its own order.
+ *             on worker threads (load/deck-pool.ts) from the end of load on; the resolver takes
+ *             them in its own order, so that what it reports is as if it had read them itself.
  * semantics — checks across documents: ambiguous routes, shared IPs, coverage. Needs: resolve
  *             without errors, because they reason over complete references.
  */
 export async function checkRepository(dir: string, options: CheckOptions = {}): Promise<CheckResult> {
   const bag = new DiagnosticBag(options.maxDiagnostics);
   const loaded = await loadRepository(dir, bag);
-  const valid = loaded.documents.filter((doc) => validateDocument(doc, bag));
-  if (bag.hasErrors) return { bag };
-  // Large CSV decks are read on worker threads while the resolver works through the documents.
+  // Large CSV decks are read on worker threads from here on, while the documents are validated
+  // and resolved; the resolver takes each deck when it gets to it.
   const threads = options.deckThreads ?? 'auto';
-  const decks = threads === 'never' ? undefined : readDecksAhead(loaded.root, valid, bag, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, threads === 'always');
+  const decks = threads === 'never' || bag.hasErrors ? undefined
+    : readDecksAhead(loaded.root, loaded.documents, bag, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, threads === 'always');
   let repo: RouteRepository | undefined;
   try {
+    const valid = loaded.documents.filter((doc) => validateDocument(doc, bag));
+    if (bag.hasErrors) return { bag };
     repo = await resolveRepository(loaded.root, valid, bag);
   } finally {
     await decks?.close();

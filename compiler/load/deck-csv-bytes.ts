@@ -86,6 +86,8 @@ export class PrefixInterner {
     const keys = p.keys!;
     const text = p.prefixes;
     const out: string[] = []; // not new Array(n): V8 makes a large one a dictionary
+    // Room for every prefix of the deck being new, so that the table grows once, not step by step.
+    while ((this.strings.length + p.count) * 2 > this.mask) this.grow();
     let at = 0;
     let hint = -1;
     for (let i = 0; i < p.count; i++) {

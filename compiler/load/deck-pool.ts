@@ -101,9 +101,8 @@ export interface DeckReadAhead {
 }
 
 /**
- * Starts reading the CSV decks of `documents` (the valid ones of a check) on worker threads, when
- * they are large enough to be worth it. The decks are found as the resolver will look for them:
- * each card's `source.file` next to the card, with the card's defaults.
+ * Starts reading the CSV decks of a check's `documents` on worker threads, when they are large
+ * enough to be worth it.
  */
 export function readDecksAhead(
   root: string,
@@ -121,27 +120,13 @@ export function readDecksAhead(
   let bytes = 0;
   for (const doc of documents) {
     if (doc.kind !== 'carrier-card') continue;
-    const card = doc.value as CarrierCard;
-    if (card.source.format === 'ime') continue;
-    const source = card.source as CsvSource;
-    const delimiter = source.delimiter ?? ',';
-    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') continue;
-    const absPath = path.resolve(path.dirname(doc.absPath), source.file);
-    const file = path.relative(root, absPath).split(path.sep).join('/');
-    const fee = card.defaults?.connectFee;
-    const feeParse = fee === undefined ? undefined : parseMoneyValue(fee, typeof fee === 'number' ? doc.numberText(['defaults', 'connectFee']) : undefined);
-    const defaults: DeckDefaults = {
-      connectFee: feeParse?.ok ? feeParse.micros : 0,
-      initial: card.defaults?.billing?.initial ?? 60,
-      increment: card.defaults?.billing?.increment ?? 60,
-      type: DESTINATION_TYPE_INDEX.get(card.defaults?.type ?? 'fixed')!,
-    };
-    const job: DeckJob = { id: jobs.length, absPath, file, source, defaults, maxDiagnostics };
+    const job = deckJob(root, doc, jobs.length, maxDiagnostics);
+    if (job === undefined) continue;
     const key = jobKey(job);
     if (keys.has(key)) continue;
     keys.add(key);
     try {
-      bytes += statSync(absPath).size;
+      bytes += statSync(job.absPath).size;
     } catch {
       if (!always) continue; // unreadable: loadCsvDeck says so in its own words
     }
@@ -159,6 +144,35 @@ export function readDecksAhead(
       await pool.close();
     },
   };
+}
+
+/**
+ * The job for a carrier card's CSV deck, as the resolver will ask for it: `source.file` next to the
+ * card, with the card's defaults. The card is not validated yet, so anything unexpected in it means
+ * no job (the resolver then reads the deck itself, if the card turns out valid).
+ */
+function deckJob(root: string, doc: SourceDocument, id: number, maxDiagnostics: number): DeckJob | undefined {
+  const card = doc.value as Partial<CarrierCard> | undefined;
+  const source = card?.source as CsvSource | undefined;
+  if (typeof source !== 'object' || source === null || typeof source.file !== 'string') return undefined;
+  if ((source as { format?: string }).format === 'ime' || typeof source.columns !== 'object' || source.columns === null) return undefined;
+  const delimiter = source.delimiter ?? ',';
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') return undefined;
+  try {
+    const absPath = path.resolve(path.dirname(doc.absPath), source.file);
+    const file = path.relative(root, absPath).split(path.sep).join('/');
+    const fee = card!.defaults?.connectFee;
+    const feeParse = fee === undefined ? undefined : parseMoneyValue(fee, typeof fee === 'number' ? doc.numberText(['defaults', 'connectFee']) : undefined);
+    const defaults: DeckDefaults = {
+      connectFee: feeParse?.ok ? feeParse.micros : 0,
+      initial: card!.defaults?.billing?.initial ?? 60,
+      increment: card!.defaults?.billing?.increment ?? 60,
+      type: DESTINATION_TYPE_INDEX.get(card!.defaults?.type ?? 'fixed')!,
+    };
+    return { id, absPath, file, source, defaults, maxDiagnostics };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Worker threads taking jobs in order, one at a time each; a thread ends when the queue is empty. */
