@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact } from '../compiler/encode/encode.js';
-import { neverLoses } from '../compiler/flatten/profit.js';
+import { billsAtLeast, neverLoses } from '../compiler/flatten/profit.js';
 import { decodeArtefact } from '../runtime/artefact/decode.js';
 import { tableEntry } from '../runtime/artefact/lookup.js';
 import { card, customer, deck, repository, route, type RowSpec } from './reference/build-repo.js';
@@ -125,7 +125,10 @@ describe('artefact against the reference semantics', () => {
       increment: fc.constantFrom(1, 6, 60, 7, 13),
     });
     fc.assert(fc.property(tariff, tariff, fc.integer({ min: 0, max: 900 }), (sell, cost, d) => {
-      expect(neverLoses(sell, cost, d)).toBe(referenceNeverLoses(sell, cost, d));
+      const expected = referenceNeverLoses(sell, cost, d);
+      expect(neverLoses(sell, cost, d)).toBe(expected);
+      // The same with the billing comparison handed in, as flatten does once per cost row.
+      expect(neverLoses(sell, cost, d, billsAtLeast(sell.initial, sell.increment, cost.initial, cost.increment, d))).toBe(expected);
     }), { numRuns: 3000 });
   });
 });

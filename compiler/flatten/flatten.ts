@@ -23,7 +23,7 @@
 //   the dropped prefix: equal shapes mean equal decks in equal order, whatever their rows).
 import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from '../model/model.js';
 import { convert, divRound, percentOf } from './arith.js';
-import { neverLoses, type Tariff } from './profit.js';
+import { billsAtLeast, neverLoses, type Tariff } from './profit.js';
 import { REJECT } from '../../runtime/artefact/format.js';
 import { TupleInterner } from './intern.js';
 
@@ -702,6 +702,7 @@ class Flattener {
     const sellTariff: Tariff = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
     const keepCost = new Int32Array(P);
     const keepParent = new Int32Array(P);
+    const billsMore = new Int8Array(filter.profitAssurance ? this.costRows.length : 0).fill(-1);
     const { tuples, labels, orders } = this.shapes;
     // Neighbouring keys mostly share their label and order: remember the last of each, and
     // intern only when one changes.
@@ -719,7 +720,7 @@ class Flattener {
       entries++;
       sellTariff.rate = sell[i]!;
       sellTariff.connectFee = e.connectFee[i]!;
-      const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent);
+      const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent, billsMore);
       // The label: [destination, type, reason, connectFee].
       const reason = found < 0 ? -found - 1 : REJECT.none;
       if (labelId < 0 || label[0] !== e.destination[i] || label[1] !== e.type[i] || label[2] !== reason || label[3] !== e.connectFee[i]) {
@@ -771,7 +772,7 @@ class Flattener {
    */
   private filterEntry(
     f: TableFilter, blocked: number, allowed: boolean[], type: number, sell: Tariff,
-    cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array,
+    cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array, billsMore: Int8Array,
   ): number {
     if (blocked & (1 << type)) return -REJECT.destinationType - 1;
     if (f.cappedRate !== null && sell.rate > f.cappedRate) return -REJECT.cappedRate - 1;
@@ -796,7 +797,13 @@ class Flattener {
     let m = 0;
     for (let k = 0; k < n; k++) {
       const c = keepCost[k]!;
-      if (!neverLoses(sell, this.costRows[c]!, f.maxDuration)) continue;
+      // Whether the card's billing bills at least the row's seconds: per cost row, once a table.
+      let more = billsMore[c]!;
+      if (more < 0) {
+        const row = this.costRows[c]!;
+        more = billsMore[c] = billsAtLeast(sell.initial, sell.increment, row.initial, row.increment, Math.floor(f.maxDuration)) ? 1 : 0;
+      }
+      if (!neverLoses(sell, this.costRows[c]!, f.maxDuration, more === 1)) continue;
       keepCost[m] = c; keepParent[m] = keepParent[k]!; m++;
     }
     return m === 0 ? -REJECT.profitAssurance - 1 : m;

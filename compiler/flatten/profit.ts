@@ -41,8 +41,16 @@ const billing = new Map<string, boolean>();
 // The last question and answer: a table asks about the same few billing pairs millions of times.
 let lastIs = -1, lastKs = -1, lastIc = -1, lastKc = -1, lastD = -1, lastYes = false;
 
-/** Whether billing (is/ks) bills at least as many seconds as (ic/kc) for every call of 1..D s. */
-function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: number): boolean {
+/** Sell at least the cost in rate and connection fee (and the cost rate not negative). */
+function dominates(sell: Tariff, cost: Tariff): boolean {
+  return cost.rate >= 0 && sell.rate >= cost.rate && sell.connectFee >= cost.connectFee;
+}
+
+/**
+ * Whether billing (is/ks) bills at least as many seconds as (ic/kc) for every call of 1..D s.
+ * Callers that ask per cost row can keep the answer (`neverLoses`' billsMore).
+ */
+export function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: number): boolean {
   if (is === lastIs && ks === lastKs && ic === lastIc && kc === lastKc && D === lastD) return lastYes;
   const key = `${is}/${ks}/${ic}/${kc}/${D}`;
   let yes = billing.get(key);
@@ -69,14 +77,14 @@ function gcd(a: number, b: number): number {
  * period L = lcm(increments) plus a drift of (sellRate − costRate)·L. So the steps in (0, T0 + L]
  * decide when the sell rate is at least the cost rate, and the steps in (D − L, D] are added when
  * it is lower. test/reference checks every second instead; a property test holds them equal.
+ * `billsMore`, when given, is billsAtLeast(sell billing, cost billing, maxDuration).
  */
-export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number): boolean {
+export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number, billsMore?: boolean): boolean {
   const D = Math.floor(maxDuration);
   if (D < 1) return true;
   // The common case, decided without looking at single seconds: a sell that is at least the cost
   // in rate and connection fee, on billing that never bills fewer seconds, never loses.
-  if (cost.rate >= 0 && sell.rate >= cost.rate && sell.connectFee >= cost.connectFee &&
-    billsAtLeast(sell.initial, sell.increment, cost.initial, cost.increment, D)) return true;
+  if (dominates(sell, cost) && (billsMore ?? billsAtLeast(sell.initial, sell.increment, cost.initial, cost.increment, D))) return true;
   if (sell.rate < 0 || cost.rate < 0) {
     for (let t = 1; t <= D; t++) if (!atLeast(sell, cost, t)) return false;
     return true;
@@ -93,13 +101,15 @@ export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number): boo
   const ok = exact
     ? (t: number) => 60 * sell.connectFee + sell.rate * billedSeconds(t, sell.initial, ks) >= 60 * cost.connectFee + cost.rate * billedSeconds(t, ic, kc)
     : (t: number) => atLeast(sell, cost, t);
-  if (!ok(1)) return false;
   const hi = Math.min(D, T0 + L);
-  for (let t = ic + 1; t <= hi; t += kc) if (!ok(t)) return false;
+  // A lower sell rate loses, if at all, most surely on the longest calls: check those first (the
+  // order of the checks cannot change the answer, only how soon a loser is found).
   if (sell.rate < cost.rate && D > hi) {
     const lo = Math.max(hi, D - L); // check steps t with lo < t ≤ D
     let t = ic + 1 + Math.max(0, Math.ceil((lo + 1 - (ic + 1)) / kc)) * kc;
     for (; t <= D; t += kc) if (!ok(t)) return false;
   }
+  if (!ok(1)) return false;
+  for (let t = ic + 1; t <= hi; t += kc) if (!ok(t)) return false;
   return true;
 }
