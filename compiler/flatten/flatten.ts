@@ -25,7 +25,7 @@ import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from
 import { convert, divRound, percentOf } from './arith.js';
 import { billsAtLeast, neverLoses, type Tariff } from './profit.js';
 import { REJECT } from '../../runtime/artefact/format.js';
-import { TupleInterner } from './intern.js';
+import { PairInterner, TupleInterner } from './intern.js';
 
 export interface FlattenOptions {
   /** Epoch milliseconds: deck rows dated later are left out. */
@@ -50,8 +50,8 @@ export interface CostRow {
  * them at wholesale scale, stored as tuples, not as one object per shape.
  */
 export class ShapeTable {
-  /** Shape id → [label, order]. */
-  readonly tuples = new TupleInterner();
+  /** Shape id → (label, order). */
+  readonly tuples = new PairInterner();
   /** Label id → [destination id, type, reason, connectFee]. */
   readonly labels = new TupleInterner();
   /** Order id → [view…]. */
@@ -72,10 +72,10 @@ export class ShapeTable {
     return id;
   }
   label(i: number): number {
-    return this.tuples.word(i, 0);
+    return this.tuples.first(i);
   }
   order(i: number): number {
-    return this.tuples.word(i, 1);
+    return this.tuples.second(i);
   }
   /** Destination id of label `l`. */
   labelDestination(l: number): number {
@@ -743,7 +743,7 @@ class Flattener {
       if (pair[0] !== labelId || pair[1] !== orderId || shapeId < 0) {
         pair[0] = labelId;
         pair[1] = orderId;
-        shapeId = tuples.intern(pair, 2);
+        shapeId = tuples.intern(labelId, orderId);
       }
       shape[i] = shapeId;
     }

@@ -122,3 +122,77 @@ export class TupleInterner {
     this.table = table;
   }
 }
+
+/**
+ * Hash-consing of pairs of non-negative int32s (a shape is a (label, order) pair): millions of
+ * them, so one Int32Array of [first, second, id] slots — a probe reads one cache line and never a
+ * pool — and the pairs themselves in id order.
+ */
+export class PairInterner {
+  private slots = new Int32Array(3 << 12).fill(-1);
+  private mask = (1 << 12) - 1;
+  private pairs = new Int32Array(2 << 12);
+  count = 0;
+
+  intern(a: number, b: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const at = 3 * slot;
+      const id = slots[at + 2]!;
+      if (id < 0) {
+        const next = this.count++;
+        slots[at] = a;
+        slots[at + 1] = b;
+        slots[at + 2] = next;
+        if (2 * next + 2 > this.pairs.length) {
+          const grown = new Int32Array(this.pairs.length * 2);
+          grown.set(this.pairs);
+          this.pairs = grown;
+        }
+        this.pairs[2 * next] = a;
+        this.pairs[2 * next + 1] = b;
+        if (this.count * 2 > mask) this.grow();
+        return next;
+      }
+      if (slots[at] === a && slots[at + 1] === b) return id;
+    }
+  }
+
+  first(id: number): number {
+    return this.pairs[2 * id]!;
+  }
+
+  second(id: number): number {
+    return this.pairs[2 * id + 1]!;
+  }
+
+  /** Frees the lookup table: no more intern() calls; first and second keep working. */
+  seal(): void {
+    this.slots = new Int32Array(0);
+    this.pairs = this.pairs.slice(0, 2 * this.count);
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(3 * size).fill(-1);
+    const count = this.count;
+    this.count = 0;
+    const pairs = this.pairs;
+    // Re-insert in id order: ids stay what they were.
+    for (let id = 0; id < count; id++) {
+      const a = pairs[2 * id]!, b = pairs[2 * id + 1]!;
+      let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+      h ^= h >>> 15;
+      let slot = h & this.mask;
+      while (this.slots[3 * slot + 2]! >= 0) slot = (slot + 1) & this.mask;
+      this.slots[3 * slot] = a;
+      this.slots[3 * slot + 1] = b;
+      this.slots[3 * slot + 2] = id;
+    }
+    this.count = count;
+  }
+}
