@@ -5,6 +5,7 @@
 // any CSV validator stands on.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,9 @@ void createReadStream; void createInterface;
 
 const rows = floor.rows - csvs.length;
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-console.log(`\ndialplane check — ${carriers} carriers × ${fmt(rowsPerDeck)} rows (${fmt(rows)} rows, ${fmt(bytes / 1e6, 1)} MB of CSV), 20 customer cards\n`);
+console.log(`\ndialplane check — ${carriers} carriers × ${fmt(rowsPerDeck)} rows (${fmt(rows)} rows, ${fmt(bytes / 1e6, 1)} MB of CSV), 20 customer cards`);
+// Decks are read on worker threads, so the check's time depends on idle cores: say how many there were.
+console.log(`${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)\n`);
 console.log('| measure                         | dialplane check | peer: readline + split | ratio |');
 console.log('|---------------------------------|-----------------|------------------------|-------|');
 console.log(`| wall time (s)                   | ${fmt(check.ms / 1000, 2).padStart(15)} | ${fmt(floor.ms / 1000, 2).padStart(22)} | ${fmt(check.ms / floor.ms, 2).padStart(5)} |`);

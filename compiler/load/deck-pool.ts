@@ -6,8 +6,8 @@
 // the check's DiagnosticBag when the resolver gets to the deck, so diagnostics arrive in the same
 // order, with the same cap, as when each deck is read on the spot.
 //
-// A small repository does not pay for threads: below PARALLEL_MIN_BYTES of CSV decks, or with a
-// single deck, nothing is started and loadCsvDeck reads each deck itself.
+// A small repository does not pay for threads: below PARALLEL_MIN_BYTES of CSV decks, with a single
+// deck, or on a single core, nothing is started and loadCsvDeck reads each deck itself.
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -132,7 +132,8 @@ export function readDecksAhead(
     }
     jobs.push(job);
   }
-  if (jobs.length === 0 || (!always && (jobs.length < 2 || bytes < PARALLEL_MIN_BYTES))) return undefined;
+  // One core: a thread would only take turns with the main one.
+  if (jobs.length === 0 || (!always && (jobs.length < 2 || bytes < PARALLEL_MIN_BYTES || availableParallelism() < 2))) return undefined;
 
   const pool = new DeckPool(jobs, Math.min(availableParallelism(), jobs.length));
   const decks = new Map<string, Promise<DeckJobResult>>();
