@@ -5,7 +5,9 @@
 //         (b) Kamailio carrierroute, config-file mode, one worker, stateless sl_send_reply 302 with
 //             the same four carriers' Contacts (one cr_route per carrier),
 //         (c) a bare Node UDP responder answering every INVITE with a fixed 302 (no routing):
-//             the platform's ceiling. Reported as calls/s answered 302, failed calls, and ratios.
+//             the platform's ceiling. Reported as calls/s answered 302, failed calls, the
+//             subject's CPU time per answered call (from /proc; steadier than calls/s on a shared
+//             machine), and ratios.
 //   HTTP  wrk with keep-alive against GET /v1/route, next to a uWebSockets.js hello-world.
 //   SWAP  the artefact file replaced every second (a new serial each time) while sipp and wrk
 //         load the server: p99.9 latency and failed calls.
