@@ -208,6 +208,10 @@ export class Router {
   private readonly order: Int32Array;
   /** Per candidate position: its RATES row for the current number (-1 none). */
   private readonly priced: Int32Array;
+  /** CRC32 per hash source (CARRIER.distribution) for the current call; bit s of hashesKnown set once computed. */
+  private readonly hashes = new Float64Array(8);
+  private hashesKnown = 0;
+  private readonly margins = new Map<number, string>();
   private readonly pair = new Int32Array(2);
 
   constructor(artefact: Artefact, options: RouterOptions = {}) {
@@ -635,6 +639,7 @@ export class Router {
   }
 
   private run(q: CallQuery): Decision {
+    this.hashesKnown = 0;
     const trace: string[] | null = q.explain ? [] : null;
     const a = this.artefact;
     let to = typeof q.to === 'string' ? q.to : '';
@@ -858,7 +863,7 @@ export class Router {
         gateway: this.gatewayId[gw]!,
         card: this.deckId[deck]!,
         cost: this.moneyText[a.rates[rb + F.RATE.at.rate]!]!,
-        margin: microsText(sell - cost),
+        margin: this.marginText(sell - cost),
       });
       if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${this.deckId[deck]}) via ${this.gatewayId[gw]}: cost ${this.moneyText[a.rates[rb + F.RATE.at.rate]!]}, margin ${microsText(sell - cost)} → ${targets[targets.length - 1]!.uri}`);
     }
@@ -972,6 +977,17 @@ export class Router {
   }
 
   /** Gateway (index within the carrier) for this call, or -1. */
+  /** microsText of a margin, remembered: a network's margins repeat from call to call. */
+  private marginText(micros: number): string {
+    let text = this.margins.get(micros);
+    if (text === undefined) {
+      if (this.margins.size >= 65_536) this.margins.clear();
+      text = microsText(micros);
+      this.margins.set(micros, text);
+    }
+    return text;
+  }
+
   private pickGateway(carrier: CarrierInfo, q: CallQuery, to: string, from: string): number {
     const cr = carrier.cr;
     if (cr === null) return -1;
@@ -979,13 +995,20 @@ export class Router {
       const g = crSelectRandom(cr, this.random);
       return g >= 0 && this.gatewayEnabled[carrier.gatewayFirst + g] === 1 ? g : -1;
     }
+    // One CRC per source and call, however many carriers hash over it.
+    const source = carrier.distribution;
     let hash: number;
-    switch (carrier.distribution) {
-      case 1: hash = crc32FirstToken(typeof q.callId === 'string' ? q.callId : ''); break;
-      case 2: hash = crc32Ascii(typeof q.fromUri === 'string' ? q.fromUri : from); break;
-      case 3: hash = crc32Ascii(from); break;
-      case 4: hash = crc32Ascii(typeof q.toUri === 'string' ? q.toUri : to); break;
-      default: hash = crc32Ascii(typeof q.to === 'string' ? q.to : to); break;
+    if (this.hashesKnown & (1 << source)) hash = this.hashes[source]!;
+    else {
+      switch (source) {
+        case 1: hash = crc32FirstToken(typeof q.callId === 'string' ? q.callId : ''); break;
+        case 2: hash = crc32Ascii(typeof q.fromUri === 'string' ? q.fromUri : from); break;
+        case 3: hash = crc32Ascii(from); break;
+        case 4: hash = crc32Ascii(typeof q.toUri === 'string' ? q.toUri : to); break;
+        default: hash = crc32Ascii(typeof q.to === 'string' ? q.to : to); break;
+      }
+      this.hashes[source] = hash;
+      this.hashesKnown |= 1 << source;
     }
     const g = crSelectByHash(cr, hash);
     // carrierroute sends a disabled rule's calls to its backup whatever the backup's own state;
