@@ -404,7 +404,13 @@ class Encoder {
       if (t.filter.providerCappedRate !== null) table.add(t.filter.providerCappedRate);
       if (t.filter.cappedRate !== null) table.add(t.filter.cappedRate);
       const { sell, shape } = t;
-      for (let i = 0; i < sell.length; i++) if (shape[i]! >= 0) table.add(sell[i]!);
+      // Neighbouring prefixes often sell alike: skip the table for a repeat.
+      let last = NaN;
+      for (let i = 0; i < sell.length; i++) {
+        if (shape[i]! < 0 || sell[i] === last) continue;
+        last = sell[i]!;
+        table.add(last);
+      }
     }
     if (!table.allSafe) this.collectMoneySlowly(); // throws, naming the same amount as always
     this.sortedMoney = table.sorted();

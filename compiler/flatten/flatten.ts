@@ -382,9 +382,13 @@ class Flattener {
     if (digits) for (const r of live) heads[r] = prefixHead(text[r]!);
     const effective = rows.effective;
     // Prefix order; within a prefix, effective date then line: the last row of a run wins.
-    live.sort(digits
-      ? (a, b) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
-      : (a, b) => byText(text[a]!, text[b]!) || effective[a]! - effective[b]! || a - b);
+    const order = digits
+      ? (a: number, b: number) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
+      : (a: number, b: number) => byText(text[a]!, text[b]!) || effective[a]! - effective[b]! || a - b;
+    // Decks usually come sorted by prefix: one pass says so, and the sort is skipped.
+    let sorted = true;
+    for (let k = 1; k < live.length && sorted; k++) sorted = order(live[k - 1]!, live[k]!) < 0;
+    if (!sorted) live.sort(order);
     const prefixes: string[] = [];
     const chosen: number[] = [];
     for (let k = 0; k < live.length; k++) {

@@ -64,8 +64,9 @@ describe('dialplane serve with required signatures', () => {
     await new Promise((ok) => setTimeout(ok, 500));
     expect(await metric('dialplane_artefact_serial')).toBe(22);
     expect(s.stderr()).toContain('"code":"rollback"');
-    put(art[23]!, live);
+    // Counted before the file lands: a fast refusal must not happen before the count is read.
     const before = await metric('dialplane_artefact_refusals_total');
+    put(art[23]!, live);
     expect(await waitFor('dialplane_artefact_refusals_total', before + 1)).toBeGreaterThan(before);
     expect(await metric('dialplane_artefact_serial')).toBe(22);
     expect(JSON.parse(await (await fetch(`${s.base}/v1/route?src=127.0.0.1&to=447400123456`)).text())).toMatchObject({ status: 302, serial: 22 });
