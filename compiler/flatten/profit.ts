@@ -65,8 +65,18 @@ export function billsAtLeast(is: number, ks: number, ic: number, kc: number, D: 
 }
 
 function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
+  while (b) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
   return a;
+}
+
+/** sell(t) ≥ cost(t) (both ×60); `exact`: every charge is a safe integer, so plain doubles do. */
+function holds(sell: Tariff, cost: Tariff, t: number, ks: number, kc: number, exact: boolean): boolean {
+  if (!exact) return atLeast(sell, cost, t);
+  return 60 * sell.connectFee + sell.rate * billedSeconds(t, sell.initial, ks) >= 60 * cost.connectFee + cost.rate * billedSeconds(t, cost.initial, kc);
 }
 
 /**
@@ -98,18 +108,15 @@ export function neverLoses(sell: Tariff, cost: Tariff, maxDuration: number, bill
   // directly, else through atLeast (BigInt where needed).
   const longest = D + T0 + ks + kc;
   const exact = Math.max(sell.rate, cost.rate) * longest + 60 * Math.max(Math.abs(sell.connectFee), Math.abs(cost.connectFee)) <= Number.MAX_SAFE_INTEGER;
-  const ok = exact
-    ? (t: number) => 60 * sell.connectFee + sell.rate * billedSeconds(t, sell.initial, ks) >= 60 * cost.connectFee + cost.rate * billedSeconds(t, ic, kc)
-    : (t: number) => atLeast(sell, cost, t);
   const hi = Math.min(D, T0 + L);
   // A lower sell rate loses, if at all, most surely on the longest calls: check those first (the
   // order of the checks cannot change the answer, only how soon a loser is found).
   if (sell.rate < cost.rate && D > hi) {
     const lo = Math.max(hi, D - L); // check steps t with lo < t ≤ D
     let t = ic + 1 + Math.max(0, Math.ceil((lo + 1 - (ic + 1)) / kc)) * kc;
-    for (; t <= D; t += kc) if (!ok(t)) return false;
+    for (; t <= D; t += kc) if (!holds(sell, cost, t, ks, kc, exact)) return false;
   }
-  if (!ok(1)) return false;
-  for (let t = ic + 1; t <= hi; t += kc) if (!ok(t)) return false;
+  if (!holds(sell, cost, 1, ks, kc, exact)) return false;
+  for (let t = ic + 1; t <= hi; t += kc) if (!holds(sell, cost, t, ks, kc, exact)) return false;
   return true;
 }
