@@ -211,7 +211,8 @@ export class Router {
   /** CRC32 per hash source (CARRIER.distribution) for the current call; bit s of hashesKnown set once computed. */
   private readonly hashes = new Float64Array(8);
   private hashesKnown = 0;
-  private readonly margins = new Map<number, string>();
+  private readonly marginKey = new Float64Array(4096).fill(NaN);
+  private readonly marginTexts: string[] = new Array<string>(4096).fill('');
   private readonly pair = new Int32Array(2);
 
   constructor(artefact: Artefact, options: RouterOptions = {}) {
@@ -977,14 +978,16 @@ export class Router {
   }
 
   /** Gateway (index within the carrier) for this call, or -1. */
-  /** microsText of a margin, remembered: a network's margins repeat from call to call. */
+  /**
+   * microsText of a margin, remembered in a direct-mapped cache (a network's margins repeat from
+   * call to call; a slot holds the last amount that hashed to it).
+   */
   private marginText(micros: number): string {
-    let text = this.margins.get(micros);
-    if (text === undefined) {
-      if (this.margins.size >= 65_536) this.margins.clear();
-      text = microsText(micros);
-      this.margins.set(micros, text);
-    }
+    const slot = Math.imul(micros | 0, 0x9e3779b1) >>> 20; // 12 bits
+    if (this.marginKey[slot] === micros) return this.marginTexts[slot]!;
+    const text = microsText(micros);
+    this.marginKey[slot] = micros;
+    this.marginTexts[slot] = text;
     return text;
   }
 
