@@ -34,16 +34,20 @@ function cpuMs() {
  * runs on is shared, so wall-clock rates are printed beside it.
  */
 function measure(fn, n) {
-  for (let i = 0; i < 200_000; i++) fn(i % n); // warm up (JIT)
+  // fn returns a number, summed here in a local: a running total kept in a closure variable would
+  // become a heap number per call once large, and the row would measure the garbage collector.
+  let total = 0;
+  for (let i = 0; i < 200_000; i++) total += fn(i % n); // warm up (JIT)
   let calls = 0;
   const c0 = cpuMs();
   const w0 = performance.now();
   let c = c0;
   while (c - c0 < seconds * 1000) {
-    for (let i = 0; i < 50_000; i++) fn((calls + i) % n);
+    for (let i = 0; i < 50_000; i++) total += fn((calls + i) % n);
     calls += 50_000;
     c = cpuMs();
   }
+  sink += total % 7;
   const wall = (calls * 1000) / (performance.now() - w0);
   lastWall = wall;
   return (calls * 1000) / (c - c0);
@@ -73,14 +77,14 @@ function benchArtefact(label, artefact, queries, customers) {
   }
   const mix = [...statuses].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s}×${n}`).join(' ');
   const n = queries.length;
-  const routerRate = measure((i) => { sink += router.decide(queries[i]).targets.length; }, n);
+  const routerRate = measure((i) => router.decide(queries[i]).targets.length, n);
   const routerWall = lastWall;
   const noLimits = new Router(artefact, { limits: false });
-  const routerOffRate = measure((i) => { sink += noLimits.decide(queries[i]).targets.length; }, n);
+  const routerOffRate = measure((i) => noLimits.decide(queries[i]).targets.length, n);
   const routerOffWall = lastWall;
   const naiveRate = measure((i) => {
     const r = lookupCall(artefact, customers[i], queries[i].to);
-    sink += r.ok && r.result.entry ? r.result.entry.candidates.length : 0;
+    return r.ok && r.result.entry ? r.result.entry.candidates.length : 0;
   }, n);
   const naiveWall = lastWall;
   // The first route's table of each query's customer, for the bare walk.
@@ -89,7 +93,7 @@ function benchArtefact(label, artefact, queries, customers) {
     const r = artefact.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.routeFirst];
     return artefact.routes[r * F.ROUTE.width + F.ROUTE.at.table];
   });
-  const walkRate = measure((i) => { sink += artefact.lookup(tableOf[i], queries[i].to); }, n);
+  const walkRate = measure((i) => artefact.lookup(tableOf[i], queries[i].to), n);
   const walkWall = lastWall;
   rows.push({ label, what: 'Router.decide (CPS on)', rate: routerRate, wall: routerWall, note: `prepare ${prepMs.toFixed(0)} ms; answers ${mix}` });
   rows.push({ label, what: 'Router.decide (CPS off)', rate: routerOffRate, wall: routerOffWall, note: `answers ${offMix(noLimits, queries)}` });

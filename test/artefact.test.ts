@@ -107,7 +107,7 @@ describe('artefact reader refuses damage', () => {
     expect(() => decodeArtefact(bad, { verifyHash: false })).toThrow(expect.objectContaining({ code: 'bad-version' }));
   });
 
-  it('refuses a trie whose children are not later nodes of the same trie, and a value that does not exist', () => {
+  it('refuses a trie whose children are not later nodes of the same trie, and values that do not add up', () => {
     const bytes = sample();
     const a = decodeArtefact(bytes);
     const nodes = a.sections.find((x) => x.name === 'nodes')!;
@@ -123,11 +123,19 @@ describe('artefact reader refuses damage', () => {
     // The root's children moved onto the root itself (a cycle), or past the end of its trie.
     expect(edit(nodes.offset, root & F.NODE_DIGITS)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
     expect(edit(nodes.offset, (root & F.NODE_DIGITS) | (nodes.count << F.NODE_CHILD_SHIFT))).toThrow(expect.objectContaining({ code: 'bad-trie' }));
-    // A leaf given a child offset without children; a sell without a shape; a rate out of range.
+    // A leaf given a child offset without children; a rate out of range.
     const lastNode = nodes.offset + (nodes.count - 1) * 4 * F.TABLE_NODE_WORDS;
     expect(edit(lastNode, 5 << F.NODE_CHILD_SHIFT)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
-    expect(edit(nodes.offset + 4, 0)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
     expect(edit(views.offset + 4, a.counts.rates)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    // One more node marked as holding a value than VALUES holds; a block's count that lies; a value
+    // naming a shape that does not exist.
+    const marks = a.sections.find((x) => x.name === 'nodeValues')!;
+    const bits = view.getUint32(marks.offset + 4, true);
+    const unmarked = [...Array(Math.min(32, nodes.count)).keys()].find((i) => !((bits >>> i) & 1))!;
+    expect(edit(marks.offset + 4, bits | (1 << unmarked))).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    expect(edit(marks.offset, 7)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    const values = a.sections.find((x) => x.name === 'values')!;
+    expect(edit(values.offset + 4, a.counts.shapes)).toThrow(expect.objectContaining({ code: 'bad-reference' }));
   });
 
   it('reads bytes that start at an unaligned offset', () => {

@@ -194,7 +194,7 @@ export class ArtefactPair {
 
   destination(side: 0 | 1, v: number): string {
     const x = side === 0 ? this.a : this.b;
-    const label = x.shapes[x.nodes[v * F.TABLE_NODE_WORDS + 2]! * F.SHAPE.width + F.SHAPE.at.label]!;
+    const label = x.shapes[x.values[2 * v + 1]! * F.SHAPE.width + F.SHAPE.at.label]!;
     const s = x.labels[label * F.LABEL.width + F.LABEL.at.destination]!;
     const cache = this.destCache[side];
     return (cache[s] ??= x.string(s));
@@ -221,7 +221,7 @@ class Entry {
   read(x: Artefact, viewCanon: Int32Array, v: number, rateOf: (view: number) => number): this {
     this.present = v >= 0;
     if (!this.present) return this;
-    const sb = x.nodes[v * F.TABLE_NODE_WORDS + 2]! * F.SHAPE.width;
+    const sb = x.values[2 * v + 1]! * F.SHAPE.width;
     const meta = x.labels[x.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width + F.LABEL.at.meta]!;
     const c = x.shapes[sb + F.SHAPE.at.candidates]!;
     const n = x.lists[c]!;
@@ -232,7 +232,7 @@ class Entry {
       this.costs[k] = r < 0 ? NaN : x.money(x.rates[r * F.RATE.width + F.RATE.at.rate]!);
     }
     this.count = n;
-    this.sell = x.money(x.nodes[v * F.TABLE_NODE_WORDS + 1]!);
+    this.sell = x.money(x.values[2 * v]!);
     this.reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
     return this;
   }
@@ -286,7 +286,7 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   const destinations = new Map<string, ChangeStats>();
   // The tries walked together: slot 0 = table A, 1 = table B, then the views A's shapes can name
   // (its card's parents in its currency), then B's. Per slot: side, first node of its run. A
-  // table slot's effective value is the NODES index holding it; a view slot's, the RATES index.
+  // table slot's effective value is a VALUES index; a view slot's, a RATES index.
   const viewSlot: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
   const slotSide: number[] = [0, 1];
   const slotFirst: number[] = [
@@ -401,15 +401,15 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   };
 
   // Equality of the two effective entries, over local views: this runs at every point.
-  const ndA = a.nodes, ndB = b.nodes, shA = a.shapes, shB = b.shapes, lbA = a.labels, lbB = b.labels, lsA = a.lists, lsB = b.lists;
+  const vlA = a.values, vlB = b.values, shA = a.shapes, shB = b.shapes, lbA = a.labels, lbB = b.labels, lsA = a.lists, lsB = b.lists;
   const strAB = pair.strAB, rateAB = pair.rateAB, moneyAB = pair.moneyAB;
   const [canonA, canonB] = pair.viewCanon;
-  const NW = F.TABLE_NODE_WORDS, SW = F.SHAPE.width, S_LABEL = F.SHAPE.at.label, S_CANDS = F.SHAPE.at.candidates;
+  const SW = F.SHAPE.width, S_LABEL = F.SHAPE.at.label, S_CANDS = F.SHAPE.at.candidates;
   const LW = F.LABEL.width, L_META = F.LABEL.at.meta, L_DEST = F.LABEL.at.destination, L_FEE = F.LABEL.at.connectFee;
   const sameMoney = (ia: number, ib: number) => moneyAB[ia] === ib;
   const same = (va: number, vb: number): boolean => {
-    if (!sameMoney(ndA[va * NW + 1]!, ndB[vb * NW + 1]!)) return false;
-    const sa = ndA[va * NW + 2]! * SW, sb = ndB[vb * NW + 2]! * SW;
+    if (!sameMoney(vlA[va * 2]!, vlB[vb * 2]!)) return false;
+    const sa = vlA[va * 2 + 1]! * SW, sb = vlB[vb * 2 + 1]! * SW;
     const la = shA[sa + S_LABEL]! * LW, lb = shB[sb + S_LABEL]! * LW;
     if (lbA[la + L_META] !== lbB[lb + L_META] || strAB[lbA[la + L_DEST]!] !== lbB[lb + L_DEST]) return false;
     if (!sameMoney(lbA[la + L_FEE]!, lbB[lb + L_FEE]!)) return false;
@@ -455,8 +455,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
           if (w & bit) {
             c = slotFirst[k]! + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
             any = true;
-            const cv = nodes[width * c + 1]!;
-            if (cv !== F.NONE) { v = k < 2 ? c : cv; own = true; }
+            const cv = k < 2 ? (slotSide[k] === 0 ? a : b).nodeValue(c) : nodes[width * c + 1]!;
+            if (cv !== F.NONE && cv !== -1) { v = cv; own = true; }
             if ((nodes[width * c]! & F.NODE_DIGITS) !== 0) deeper = true;
           }
         }
@@ -475,8 +475,8 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
     node[k] = first;
     eff[k] = -1;
     if (first < 0) continue;
-    const v = slotNodes[k]![slotWidth[k]! * first + 1]!;
-    if (v !== F.NONE) { eff[k] = k < 2 ? first : v; rootOwn = true; }
+    const v = k < 2 ? (slotSide[k] === 0 ? a : b).nodeValue(first) : slotNodes[k]![slotWidth[k]! * first + 1]!;
+    if (v !== F.NONE && v !== -1) { eff[k] = v; rootOwn = true; }
   }
   if (rootOwn) point(0);
   walk(0, !rt || rt.end[0] ? ANY : 0);

@@ -272,6 +272,10 @@ class Encoder {
     const tables = new Words();
     const views = new Words();
     const nodes = new Words();
+    /** Bit g set: table node g holds a value (VALUES in node order). */
+    const valueBits = new Words();
+    const values = new Words();
+    let keyAtNode = new Int32Array(0);
     const viewNodes = new Words();
     const labels = new Words();
     const shapes = new Words();
@@ -324,12 +328,21 @@ class Encoder {
       const nodeFirst = nodes.length / F.TABLE_NODE_WORDS;
       builder.reset();
       const { keys } = t.keySet;
-      // The builder holds key indexes; sell and shape are written as the nodes are laid out.
+      // The builder holds key indexes; the nodes holding one get their value in node order.
       for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) builder.insert(keys[i]!, i, false);
+      if (keyAtNode.length < builder.size) keyAtNode = new Int32Array(builder.size * 2);
+      keyAtNode.fill(-1, 0, builder.size);
       const nodeCount = builder.emit(nodes, F.TABLE_NODE_WORDS, `table for card ${t.card}`, (at, i) => {
-        nodes.set(at + 1, this.m(t.sell[i]!));
-        nodes.set(at + 2, shapeId(t.shape[i]!));
+        keyAtNode[at - nodeFirst] = i;
       });
+      valueBits.fill(Math.ceil((nodeFirst + nodeCount) / F.NODE_VALUE_BLOCK) - valueBits.length, 0);
+      for (let p = 0; p < nodeCount; p++) {
+        const i = keyAtNode[p]!;
+        if (i < 0) continue;
+        const g = nodeFirst + p;
+        valueBits.set(g >>> 5, valueBits.get(g >>> 5) | (1 << (g & 31)));
+        values.push(this.m(t.sell[i]!), shapeId(t.shape[i]!));
+      }
       const f = t.filter;
       const weights: number[] = [];
       if (f.strategy === 'weighted') {
@@ -361,6 +374,16 @@ class Encoder {
     }
     this.put('tables', tables, this.flat.tables.length);
     this.put('nodes', nodes, nodes.length / F.TABLE_NODE_WORDS);
+    // Per block of 32 nodes: the values before it, then its bits.
+    const nodeValues = new Words();
+    let rank = 0;
+    for (let b = 0; b < valueBits.length; b++) {
+      const bits = valueBits.get(b);
+      nodeValues.push(rank, bits);
+      rank += popcount32(bits);
+    }
+    this.put('nodeValues', nodeValues, valueBits.length);
+    this.put('values', values, values.length / 2);
     this.put('labels', labels, labelCount);
     this.put('shapes', shapes, shapeCount);
     this.put('views', views, this.flat.views.length);
@@ -597,6 +620,11 @@ class TrieBuilder {
     return true;
   }
 
+  /** Nodes of the trie built since reset(). */
+  get size(): number {
+    return this.count;
+  }
+
   /**
    * Appends the trie to `nodes` as `width`-word nodes, depth first: a node's children get
    * consecutive places when it is laid out, then each child's subtree follows in digit order, so
@@ -730,6 +758,12 @@ function moneyHash(v: number): number {
   const hi = (v / 4294967296) | 0;
   const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
   return h ^ (h >>> 15);
+}
+
+function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 function align(n: number): number {

@@ -80,6 +80,9 @@ export class Artefact {
   readonly tables: Uint32Array;
   /** Tables' trie nodes (TABLE_NODE_WORDS each). */
   readonly nodes: Uint32Array;
+  /** Per block of 32 nodes: values before it, bitmap of the nodes holding one (see format.ts). */
+  readonly nodeValues: Uint32Array;
+  readonly values: Uint32Array;
   readonly labels: Uint32Array;
   readonly shapes: Uint32Array;
   readonly views: Uint32Array;
@@ -209,6 +212,8 @@ export class Artefact {
     this.tables = words('tables', L.tables.width);
     this.nodes = words('nodes', F.TABLE_NODE_WORDS);
     this.tableWords = new Int32Array(this.nodes.buffer, this.nodes.byteOffset, this.nodes.length);
+    this.nodeValues = words('nodeValues', 2);
+    this.values = words('values', L.values.width);
     this.labels = words('labels', L.labels.width);
     this.shapes = words('shapes', L.shapes.width);
     this.views = words('views', L.views.width);
@@ -359,6 +364,7 @@ export class Artefact {
       if (this.rates[base + F.RATE.at.type]! >= F.DESTINATION_TYPES.length) fail('bad-reference', `rates[${r}]: bad type`);
       if (this.rates[base + F.RATE.at.increment]! === 0) fail('bad-reference', `rates[${r}]: increment 0`);
     }
+    this.validateNodeValues();
     // Tables own consecutive runs of NODES covering the section, views of VIEW_NODES; inside a run
     // every node's children are later nodes of the same run (so a walk cannot loop or leave its
     // trie), and every value names an existing record.
@@ -398,24 +404,32 @@ export class Artefact {
   }
 
   /**
-   * Table t's run of NODES: children after their node and inside the run, no stray bits; sell
-   * (money) and shape both present or both NONE. Read as Int32 (NONE = −1) so the loop stays in
-   * small-integer arithmetic: it runs once per node of the artefact.
+   * NODE_VALUES: one block per 32 nodes; each block's count is the bits set before it, the bits
+   * past the last node are zero, and the bits set in all equal the VALUES count — so every node
+   * with a value names an existing one.
    */
+  private validateNodeValues(): void {
+    const blocks = this.nodeValues;
+    const n = this.counts.nodes;
+    const count = Math.ceil(n / F.NODE_VALUE_BLOCK);
+    if (blocks.length !== 2 * count) fail('bad-trie', `nodeValues has ${blocks.length / 2} blocks for ${n} nodes (needs ${count})`);
+    let rank = 0;
+    for (let b = 0; b < count; b++) {
+      if (blocks[2 * b] !== rank) fail('bad-trie', `nodeValues[${b}] counts ${blocks[2 * b]} values before it, not ${rank}`);
+      rank += popcount32(blocks[2 * b + 1]!);
+    }
+    const tail = n % F.NODE_VALUE_BLOCK;
+    if (tail !== 0 && blocks[2 * count - 1]! >>> tail !== 0) fail('bad-trie', 'nodeValues marks nodes past the last one');
+    if (rank !== this.counts.values) fail('bad-trie', `nodeValues marks ${rank} values, VALUES holds ${this.counts.values}`);
+  }
+
+  /** Table t's run of NODES: children after their node and inside the run, no stray bits. */
   private validateTableTrie(t: number, first: number, count: number, expectFirst: number): number {
     this.checkRun(`tables[${t}]`, first, count, expectFirst, this.counts.nodes);
     const nodes = this.tableWords;
-    const moneyEnd = this.counts.money;
-    const shapeEnd = this.counts.shapes;
     const end = first + count;
-    for (let n = first, at = 3 * first; n < end; n++, at += 3) {
-      const w = nodes[at]!;
-      const sell = nodes[at + 1]!;
-      const shape = nodes[at + 2]!;
-      // Unsigned compares: NONE (−1) and anything over 2^31 land above the limits.
-      if ((sell >>> 0) >= moneyEnd ? sell !== -1 || shape !== -1 : (shape >>> 0) >= shapeEnd) {
-        fail('bad-trie', `tables[${t}]: node ${n - first} has a bad sell (${sell >>> 0}) or shape (${shape >>> 0})`);
-      }
+    for (let n = first; n < end; n++) {
+      const w = nodes[n]!;
       if (w === 0) continue;
       const digits = w & F.NODE_DIGITS;
       const child = first + (w >>> F.NODE_CHILD_SHIFT);
@@ -485,30 +499,44 @@ export class Artefact {
   }
 
   /**
-   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the NODES index of
-   * the longest compiled prefix (its sell is `nodes[3n + 1]`, its shape `nodes[3n + 2]`), or −1.
-   * `matchDepth` holds the digits matched. One node read per digit, no allocation.
+   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the VALUES index of
+   * the longest compiled prefix (its sell is `values[2v]`, its shape `values[2v + 1]`), or −1.
+   * `matchDepth` holds the digits matched. One 4-byte node read per digit (plus its block of the
+   * value bitmap, 8 bytes per 32 nodes), no allocation.
    */
   lookup(t: number, number: string, start = 0): number {
     const nodes = this.tableWords;
+    const marks = this.nodeValues;
     const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
     let n = first;
-    let best = nodes[3 * n + 1] === -1 ? -1 : n;
+    let best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
     let depth = 0;
     for (let i = start; i < number.length; i++) {
       const d = number.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      const w = nodes[3 * n]!;
+      const w = nodes[n]!;
       const bit = 1 << d;
       if ((w & bit) === 0) break;
       n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
-      if (nodes[3 * n + 1] !== -1) {
+      if ((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1) {
         best = n;
         depth = i - start + 1;
       }
     }
     this.matchDepth = depth;
-    return best;
+    return best < 0 ? -1 : this.rank(best);
+  }
+
+  /** The VALUES index of table node `n` (any table), or −1 when it holds no value. */
+  nodeValue(n: number): number {
+    return (this.nodeValues[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? this.rank(n) : -1;
+  }
+
+  /** Values held by the nodes before `n`: its value's index when it holds one. */
+  private rank(n: number): number {
+    const b = n >>> 5;
+    const below = this.nodeValues[2 * b + 1]! & ((1 << (n & 31)) - 1);
+    return this.nodeValues[2 * b]! + popcount32(below);
   }
 
   /**
@@ -582,6 +610,13 @@ export class Artefact {
     this.matchDepth = depth;
     return best;
   }
+}
+
+/** Set bits of a 32-bit word. */
+function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** Set bits of each 10-bit digit mask. */

@@ -60,22 +60,24 @@ export const SECTION = {
   routes: 11,
   tables: 12,
   nodes: 13,
-  labels: 14,
-  shapes: 15,
-  views: 16,
-  viewNodes: 17,
-  rates: 18,
-  lists: 19,
-  schedules: 20,
-  numberLists: 21,
+  nodeValues: 14,
+  values: 15,
+  labels: 16,
+  shapes: 17,
+  views: 18,
+  viewNodes: 19,
+  rates: 20,
+  lists: 21,
+  schedules: 22,
+  numberLists: 23,
 } as const;
 /**
  * Sections a reader knows but does not require (added in 1.1; still optional in 2.0): without
  * them the runtime uses the defaults documented beside each layout.
  */
 export const OPTIONAL_SECTION = {
-  network: 22,
-  routeDial: 23,
+  network: 24,
+  routeDial: 25,
 } as const;
 export type SectionName = keyof typeof SECTION | keyof typeof OPTIONAL_SECTION;
 export const SECTION_NAMES: Record<number, SectionName> = Object.fromEntries(
@@ -154,7 +156,7 @@ export const ROUTE = layout([
 
 /**
  * A compiled (card, static filter) table: its trie is the run of NODES [nodeFirst, nodeFirst +
- * nodeCount), root first (see TABLE_NODE_WORDS).
+ * nodeCount), root first (see NODE_DIGITS); its nodes' values are found through NODE_VALUES.
  */
 export const TABLE = layout([
   ['card', 'idx:cards'], ['strategy', 'enum:6'], ['flags', 'flags:7'],
@@ -220,6 +222,9 @@ export const NETWORK = layout([
  */
 export const ROUTE_DIAL = layout([['literals', 'list:str'], ['owners', 'list:u32']] as const);
 
+/** A compiled prefix's answer: its sell rate and its shape. One per table node that has a value. */
+export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
+
 /** What many prefixes share about the destination: its name, type and the sell connection fee. */
 export const LABEL = layout([['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money']] as const);
 
@@ -247,17 +252,20 @@ export const RATE = layout([
 ] as const);
 
 /**
- * Trie nodes. Word 0 of every node: bits 0-9 say which digits have a child; bits 10-31 hold the
- * index of the first child relative to the start of the trie's run (the children of a node are
- * consecutive, in digit order, so the child for digit d is first + popcount(bits below d)); 0 when
- * there is no child. Children always come after their parent, and a node's whole subtree after it
- * in one stretch (depth-first layout: a walk's deep steps stay close in memory).
- * - TABLES' nodes (section NODES), 3 words: then the sell rate (`money`, NONE = no own value) and
- *   the SHAPES index (NONE exactly when the sell is).
+ * Trie nodes. The first word of every node: bits 0-9 say which digits have a child; bits 10-31
+ * hold the index of the first child relative to the start of the trie's run (the children of a
+ * node are consecutive, in digit order, so the child for digit d is first + popcount(bits below
+ * d)); 0 when there is no child. Children always come after their parent, and a node's whole
+ * subtree after it in one stretch (depth-first layout: a walk's deep steps stay close in memory).
+ * - TABLES' nodes (section NODES) are that one word: a walk reads 4 bytes a step. Which nodes hold
+ *   a value is a bitmap over NODES in NODE_VALUES, which also counts, per block of 32 nodes, the
+ *   values before it: node n's value is VALUES[rank + popcount(bits of the block below n)].
  * - VIEWS' nodes (section VIEW_NODES), 2 words: then the RATES index (NONE = no own value).
  */
-export const TABLE_NODE_WORDS = 3;
+export const TABLE_NODE_WORDS = 1;
 export const VIEW_NODE_WORDS = 2;
+/** NODE_VALUES: per block of 32 NODES, [values before the block, bit i = node 32·block + i has one]. */
+export const NODE_VALUE_BLOCK = 32;
 export const NODE_DIGITS = 0x3ff;
 export const NODE_CHILD_SHIFT = 10;
 /** Nodes one trie may hold: the child offset has 22 bits. */
@@ -315,6 +323,7 @@ export const RECORD_SECTIONS = {
   users: USER,
   routes: ROUTE,
   tables: TABLE,
+  values: VALUE,
   labels: LABEL,
   shapes: SHAPE,
   views: VIEW,

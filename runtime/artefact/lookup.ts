@@ -85,7 +85,7 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
   const v = a.lookup(t, number);
   if (v < 0) return undefined;
   const S = F.SHAPE, LB = F.LABEL, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
-  const shape = a.nodes[v * F.TABLE_NODE_WORDS + 2]!;
+  const shape = a.values[v * F.VALUE.width + F.VALUE.at.shape]!;
   const sb = shape * S.width;
   const lb = a.shapes[sb + S.at.label]! * LB.width;
   const meta = a.labels[lb + LB.at.meta]!;
@@ -113,7 +113,7 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
     prefix,
     destination: a.string(a.labels[lb + LB.at.destination]!),
     type: F.DESTINATION_TYPES[(meta >>> F.META_TYPE_SHIFT) & 0xff]!,
-    sell: a.money(a.nodes[v * F.TABLE_NODE_WORDS + 1]!),
+    sell: a.money(a.values[v * F.VALUE.width + F.VALUE.at.sell]!),
     connectFee: a.money(a.labels[lb + LB.at.connectFee]!),
     candidates,
   };

@@ -786,8 +786,8 @@ export class Router {
       return this.reject(R_PRE, cust.id, route.id, trace);
     }
     const depth = a.matchDepth;
-    const sellIdx = a.nodes[v * F.TABLE_NODE_WORDS + 1]!;
-    const shape = a.nodes[v * F.TABLE_NODE_WORDS + 2]!;
+    const sellIdx = a.values[2 * v]!;
+    const shape = a.values[2 * v + 1]!;
     const sb = shape * F.SHAPE.width;
     const lb = a.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width;
     const meta = a.labels[lb + F.LABEL.at.meta]!;
