@@ -5,7 +5,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiagnosticBag } from '../diagnostics.js';
 import { KIND_BY_FOLDER, type DocumentKind, type SourceDocument } from '../source.js';
-import { loadTypeScriptDocuments } from './typescript.js';
 import { loadYamlDocument } from './yaml.js';
 
 /** Extensions of data files that documents refer to (decks, lists); they are not documents. */
@@ -71,7 +70,11 @@ export async function loadRepository(root: string, bag: DiagnosticBag): Promise<
     }
   }
 
-  if (tsFiles.length > 0) documents.push(...(await loadTypeScriptDocuments(tsFiles, bag)));
+  // The TypeScript compiler takes ~0.5 s to load: only repositories with .ts documents pay for it.
+  if (tsFiles.length > 0) {
+    const { loadTypeScriptDocuments } = await import('./typescript.js');
+    documents.push(...(await loadTypeScriptDocuments(tsFiles, bag)));
+  }
   documents.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { root: absRoot, documents, dataFiles };
 }
