@@ -265,6 +265,22 @@ function prefixHead(p: string): number {
   return h * POW10[HEAD_DIGITS - n]!;
 }
 
+/** prefixHead of an all-digit prefix, or NaN when it has another character. */
+function digitHead(p: string): number {
+  const n = p.length < HEAD_DIGITS ? p.length : HEAD_DIGITS;
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    const d = p.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    h = h * 10 + d;
+  }
+  for (let i = n; i < p.length; i++) {
+    const d = p.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+  }
+  return h * POW10[HEAD_DIGITS - n]!;
+}
+
 /** Text order of two prefixes, from their heads where that decides it. */
 function comparePrefix(ha: number, a: string, hb: number, b: string): number {
   if (ha !== hb) return ha < hb ? -1 : 1;
@@ -376,18 +392,27 @@ class Flattener {
       live.push(r);
     }
     const text = rows.prefix;
-    let digits = true;
-    for (const r of live) if (!allDigits(text[r]!)) { digits = false; break; }
+    // Each prefix's head (NaN: not all digits, then every prefix compares as text).
     const heads = new Float64Array(rows.count);
-    if (digits) for (const r of live) heads[r] = prefixHead(text[r]!);
+    let digits = true;
+    for (let k = 0; k < live.length && digits; k++) {
+      const r = live[k]!;
+      const h = digitHead(text[r]!);
+      if (Number.isNaN(h)) digits = false;
+      heads[r] = h;
+    }
     const effective = rows.effective;
     // Prefix order; within a prefix, effective date then line: the last row of a run wins.
     const order = digits
       ? (a: number, b: number) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
       : (a: number, b: number) => byText(text[a]!, text[b]!) || effective[a]! - effective[b]! || a - b;
-    // Decks usually come sorted by prefix: one pass says so, and the sort is skipped.
+    // Decks usually come sorted by prefix: one pass says so (heads decide unless equal), and the
+    // sort is skipped.
     let sorted = true;
-    for (let k = 1; k < live.length && sorted; k++) sorted = order(live[k - 1]!, live[k]!) < 0;
+    for (let k = 1; k < live.length && sorted; k++) {
+      const a = live[k - 1]!, b = live[k]!;
+      sorted = digits && heads[a]! < heads[b]! ? true : order(a, b) < 0;
+    }
     if (!sorted) live.sort(order);
     const prefixes: string[] = [];
     const chosen: number[] = [];
