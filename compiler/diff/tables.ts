@@ -14,6 +14,8 @@
 import type { Artefact } from '../../runtime/artefact/decode.js';
 import * as F from '../../runtime/artefact/format.js';
 
+const { DIGIT_RANK } = F;
+
 /** One rate move, in micro-units of the card currency. */
 export interface RateMove {
   prefix: string;
@@ -453,7 +455,7 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
           const width = slotWidth[k]!;
           const w = nodes[width * n]!;
           if (w & bit) {
-            c = slotFirst[k]! + (w >>> F.NODE_CHILD_SHIFT) + POPCOUNT[w & (bit - 1)]!;
+            c = slotFirst[k]! + (w >>> F.NODE_CHILD_SHIFT) + DIGIT_RANK[w & (bit - 1)]!;
             any = true;
             const cv = k < 2 ? (slotSide[k] === 0 ? a : b).nodeValue(c) : nodes[width * c + 1]!;
             if (cv !== F.NONE && cv !== -1) { v = cv; own = true; }
@@ -482,10 +484,3 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   walk(0, !rt || rt.end[0] ? ANY : 0);
   return { total, destinations, points, currencyChanged };
 }
-
-/** Set bits of each 10-bit digit mask. */
-const POPCOUNT = (() => {
-  const t = new Uint8Array(1024);
-  for (let i = 1; i < 1024; i++) t[i] = (i & 1) + t[i >>> 1]!;
-  return t;
-})();

@@ -380,7 +380,7 @@ class Encoder {
     for (let b = 0; b < valueBits.length; b++) {
       const bits = valueBits.get(b);
       nodeValues.push(rank, bits);
-      rank += popcount32(bits);
+      rank += F.popcount32(bits);
     }
     this.put('nodeValues', nodeValues, valueBits.length);
     this.put('values', values, values.length / 2);
@@ -758,12 +758,6 @@ function moneyHash(v: number): number {
   const hi = (v / 4294967296) | 0;
   const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
   return h ^ (h >>> 15);
-}
-
-function popcount32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 function align(n: number): number {

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import * as F from './format.js';
 
+const { DIGIT_RANK } = F;
+
 export type ArtefactErrorCode =
   | 'too-large' | 'truncated' | 'bad-magic' | 'bad-version' | 'bad-header' | 'bad-section-table'
   | 'missing-section' | 'bad-section' | 'bad-reference' | 'bad-string' | 'bad-money' | 'bad-trie' | 'bad-hash';
@@ -416,7 +418,7 @@ export class Artefact {
     let rank = 0;
     for (let b = 0; b < count; b++) {
       if (blocks[2 * b] !== rank) fail('bad-trie', `nodeValues[${b}] counts ${blocks[2 * b]} values before it, not ${rank}`);
-      rank += popcount32(blocks[2 * b + 1]!);
+      rank += F.popcount32(blocks[2 * b + 1]!);
     }
     const tail = n % F.NODE_VALUE_BLOCK;
     if (tail !== 0 && blocks[2 * count - 1]! >>> tail !== 0) fail('bad-trie', 'nodeValues marks nodes past the last one');
@@ -433,7 +435,7 @@ export class Artefact {
       if (w === 0) continue;
       const digits = w & F.NODE_DIGITS;
       const child = first + (w >>> F.NODE_CHILD_SHIFT);
-      if (digits === 0 || child <= n || child + POPCOUNT[digits]! > end) this.badChildren(`tables[${t}]`, w, n, first);
+      if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(`tables[${t}]`, w, n, first);
     }
     return end;
   }
@@ -451,7 +453,7 @@ export class Artefact {
       if (w === 0) continue;
       const digits = w & F.NODE_DIGITS;
       const child = first + (w >>> F.NODE_CHILD_SHIFT);
-      if (digits === 0 || child <= n || child + POPCOUNT[digits]! > end) this.badChildren(`views[${v}]`, w, n, first);
+      if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(`views[${v}]`, w, n, first);
     }
     return end;
   }
@@ -459,7 +461,7 @@ export class Artefact {
   private badChildren(owner: string, w: number, n: number, first: number): never {
     const digits = w & F.NODE_DIGITS;
     if (digits === 0) fail('bad-trie', `${owner}: node ${n - first} has a child offset but no children`);
-    fail('bad-trie', `${owner}: node ${n - first}: children ${w >>> F.NODE_CHILD_SHIFT}+${POPCOUNT[digits]} are not later nodes of the trie`);
+    fail('bad-trie', `${owner}: node ${n - first}: children ${w >>> F.NODE_CHILD_SHIFT}+${DIGIT_RANK[digits]} are not later nodes of the trie`);
   }
 
   // ------------------------------------------------------------------ access
@@ -517,7 +519,7 @@ export class Artefact {
       const w = nodes[n]!;
       const bit = 1 << d;
       if ((w & bit) === 0) break;
-      n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
+      n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + DIGIT_RANK[w & (bit - 1)]!;
       if ((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1) {
         best = n;
         depth = i - start + 1;
@@ -536,7 +538,7 @@ export class Artefact {
   private rank(n: number): number {
     const b = n >>> 5;
     const below = this.nodeValues[2 * b + 1]! & ((1 << (n & 31)) - 1);
-    return this.nodeValues[2 * b]! + popcount32(below);
+    return this.nodeValues[2 * b]! + F.popcount32(below);
   }
 
   /**
@@ -575,7 +577,7 @@ export class Artefact {
           active--;
           continue;
         }
-        const c = first[k]! + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
+        const c = first[k]! + (w >>> 10 /* NODE_CHILD_SHIFT */) + DIGIT_RANK[w & (bit - 1)]!;
         node[k] = c;
         const r = nodes[2 * c + 1]!;
         if (r !== -1) out[k] = r;
@@ -583,48 +585,8 @@ export class Artefact {
     }
     return n;
   }
-
-  /**
-   * Longest-prefix walk of view `v` (a carrier deck in one currency): the RATES index of the
-   * deck's row for `number`, or −1. `matchDepth` holds the digits matched.
-   */
-  viewLookup(v: number, number: string, start = 0): number {
-    const nodes = this.viewWords;
-    const first = this.views[v * F.VIEW.width + F.VIEW.at.nodeFirst]!;
-    let n = first;
-    let best = nodes[2 * n + 1]!;
-    let depth = 0;
-    for (let i = start; i < number.length; i++) {
-      const d = number.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) break;
-      const w = nodes[2 * n]!;
-      const bit = 1 << d;
-      if ((w & bit) === 0) break;
-      n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + POPCOUNT[w & (bit - 1)]!;
-      const r = nodes[2 * n + 1]!;
-      if (r !== -1) {
-        best = r;
-        depth = i - start + 1;
-      }
-    }
-    this.matchDepth = depth;
-    return best;
-  }
 }
 
-/** Set bits of a 32-bit word. */
-function popcount32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** Set bits of each 10-bit digit mask. */
-const POPCOUNT = (() => {
-  const t = new Uint8Array(1024);
-  for (let i = 1; i < 1024; i++) t[i] = (i & 1) + t[i >>> 1]!;
-  return t;
-})();
 
 function u64(view: DataView, at: number): number {
   const lo = view.getUint32(at, true);

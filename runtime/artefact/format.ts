@@ -266,6 +266,20 @@ export const TABLE_NODE_WORDS = 1;
 export const VIEW_NODE_WORDS = 2;
 /** NODE_VALUES: per block of 32 NODES, [values before the block, bit i = node 32·block + i has one]. */
 export const NODE_VALUE_BLOCK = 32;
+/** Set bits of each 10-bit digit mask: the child for digit d is first + DIGIT_RANK[digits & ((1 << d) − 1)]. */
+export const DIGIT_RANK: Uint8Array = (() => {
+  const t = new Uint8Array(1024);
+  for (let i = 1; i < 1024; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
+
+/** Set bits of a 32-bit word (NODE_VALUES ranks). */
+export function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 export const NODE_DIGITS = 0x3ff;
 export const NODE_CHILD_SHIFT = 10;
 /** Nodes one trie may hold: the child offset has 22 bits. */

@@ -92,9 +92,11 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
   const reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
   const prefix = number.slice(0, a.matchDepth);
   const candidates: CompiledCandidate[] = [];
-  // The shape names the decks to try; each deck's own trie, walked with the number, prices it.
-  for (const view of a.list(a.shapes[sb + S.at.candidates]!)) {
-    const r = a.viewLookup(view, number);
+  // The shape names the decks to try; their own tries, walked with the number, price them.
+  const cands = a.shapes[sb + S.at.candidates]!;
+  const rows = new Int32Array(a.lists[cands]!);
+  a.priceViews(cands, number, rows);
+  for (const r of rows) {
     if (r < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
     const rb = r * RT.width;
     const deck = a.rates[rb + RT.at.deck]!;
