@@ -209,7 +209,7 @@ export class ArtefactPuller {
       if (this.bodySig !== undefined && !f.final) {
         const attempts = this.failedBody?.sigHash === this.bodySig ? this.failedBody.attempts + 1 : 1;
         const wait = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(attempts, 20));
-        this.failedBody = { sigHash: this.bodySig, attempts, retryAt: this.now() + Math.random() * wait };
+        this.failedBody = { sigHash: this.bodySig, attempts, retryAt: this.now() + wait * (0.5 + 0.5 * Math.random()) };
         this.consecutiveErrors = 0;
       } else if (!f.final) this.consecutiveErrors++;
       else this.consecutiveErrors = 0;
