@@ -90,13 +90,13 @@ const serve = spawnSync(process.execPath, ['--input-type=module', '-e', `
   const priced = (n) => {
     const v = a.lookup(t, n);
     if (v < 0) return 0;
-    const cands = a.shapes[a.values[2 * v + 1] * F.SHAPE.width + F.SHAPE.at.candidates];
+    const cands = a.shapeCandidates(a.valueShape(v));
     const k = a.priceViews(cands, n, out);
     return v + k + out[0];
   };
   const pricedMs = time(() => { let s = 0; for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) s += priced(numbers[i]); sink += s; }, 3);
   let candidates = 0;
-  for (let i = 0; i < 10000; i++) { const v = a.lookup(t, numbers[i]); if (v >= 0) candidates += a.lists[a.shapes[a.values[2 * v + 1] * F.SHAPE.width + F.SHAPE.at.candidates]]; }
+  for (let i = 0; i < 10000; i++) { const v = a.lookup(t, numbers[i]); if (v >= 0) candidates += a.lists[a.shapeCandidates(a.valueShape(v))]; }
   const naive = (n) => { for (let L = n.length; L >= 0; L--) { const v = prefixes.get(n.slice(0, L)); if (v !== undefined) return v; } return -1; };
   const mapMs = time(() => { let s = 0; for (let r = 0; r < loops; r++) for (let i = 0; i < N; i++) s += naive(numbers[i]); sink += s; }, 3);
   // Same answers?

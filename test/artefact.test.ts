@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { flatten } from '../compiler/flatten/flatten.js';
-import { encodeArtefact } from '../compiler/encode/encode.js';
+import { encodeArtefact, packPairs } from '../compiler/encode/encode.js';
+import { PackedPairs } from '../runtime/artefact/packed.js';
 import { ArtefactError, decodeArtefact, type Artefact } from '../runtime/artefact/decode.js';
 import { lookupCall, tableEntry } from '../runtime/artefact/lookup.js';
 import * as F from '../runtime/artefact/format.js';
@@ -43,7 +44,8 @@ describe('artefact header', () => {
     expect(a.serial).toBe(42);
     expect(a.revision).toBe('deadbeef');
     expect(a.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.sections.map((s) => s.name)).toEqual([...Object.keys(F.SECTION), ...Object.keys(F.OPTIONAL_SECTION)]);
+    const byId = Object.entries(F.SECTION_ID).sort((x, y) => x[1] - y[1]).map(([name]) => name);
+    expect(a.sections.map((s) => s.name)).toEqual(byId);
   });
 
   it('answers a compiled lookup with tech prefix, route choice and candidates', () => {
@@ -135,7 +137,53 @@ describe('artefact reader refuses damage', () => {
     expect(edit(marks.offset + 4, bits | (1 << unmarked))).toThrow(expect.objectContaining({ code: 'bad-trie' }));
     expect(edit(marks.offset, 7)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
     const values = a.sections.find((x) => x.name === 'values')!;
-    expect(edit(values.offset + 4, a.counts.shapes)).toThrow(expect.objectContaining({ code: 'bad-reference' }));
+    const shapeMax = (1 << a.values.lowBits) - 1;
+    expect(shapeMax).toBeGreaterThanOrEqual(a.counts.shapes); // the sample leaves room for a bad index
+    const record0 = values.offset + F.PACKED_PREAMBLE_BYTES;
+    const bad = bytes.slice();
+    bad[record0] = bad[record0]! | (shapeMax & 0xff);
+    bad[record0 + 1] = bad[record0 + 1]! | (shapeMax >>> 8);
+    expect(() => decodeArtefact(bad, { verifyHash: false })).toThrow(expect.objectContaining({ code: 'bad-reference' }));
+  });
+
+  it('refuses packed sections whose fields are too narrow for what they name, or whose tail is not zero', () => {
+    const bytes = sample();
+    const a = decodeArtefact(bytes);
+    const values = a.sections.find((x) => x.name === 'values')!;
+    const layout = new DataView(bytes.buffer, bytes.byteOffset).getUint32(values.offset, true);
+    const edit = (at: number, word: number) => {
+      const bad = bytes.slice();
+      new DataView(bad.buffer).setUint32(at, word >>> 0, true);
+      return () => decodeArtefact(bad, { verifyHash: false });
+    };
+    expect(a.values.lowBits).toBe(F.bitsFor(a.counts.shapes));
+    expect(a.values.highBits).toBe(F.bitsFor(a.counts.money));
+    // A shape field one bit narrower than the shape count needs (and a record width to match).
+    if (a.counts.shapes > 1) {
+      const lowBits = a.values.lowBits - 1, highBits = a.values.highBits;
+      expect(edit(values.offset, lowBits | (highBits << 8) | (Math.ceil((lowBits + highBits) / 8) << 16))).toThrow(expect.objectContaining({ code: 'bad-section' }));
+    }
+    // A record width that does not follow from the field widths; reserved word set; tail not zero.
+    expect(edit(values.offset, (layout & 0xffff) | (8 << 16))).toThrow(expect.objectContaining({ code: 'bad-section' }));
+    expect(edit(values.offset + 4, 1)).toThrow(expect.objectContaining({ code: 'bad-section' }));
+    expect(edit(values.offset + values.length - 4, 1)).toThrow(expect.objectContaining({ code: 'bad-section' }));
+  });
+
+  it('packs pairs of any field widths so that every record reads back exactly', () => {
+    const widths = fc.tuple(fc.integer({ min: 1, max: F.PACKED_MAX_FIELD_BITS }), fc.integer({ min: 1, max: F.PACKED_MAX_FIELD_BITS }));
+    fc.assert(fc.property(widths, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 40 }), ([lowBits, highBits], raw) => {
+      const lowCount = 2 ** lowBits, highCount = 2 ** highBits;
+      // Extremes first: all-ones fields are where a shift or a mask goes wrong.
+      const pairs = [[lowCount - 1, highCount - 1], [0, highCount - 1], [lowCount - 1, 0], ...raw.map(([l, h]) => [l % lowCount, h % highCount])];
+      const section = packPairs(Uint32Array.from(pairs.flat()), lowCount, highCount);
+      const recordBytes = Math.ceil((lowBits + highBits) / 8);
+      expect(section.length).toBe(F.packedSectionBytes(pairs.length, recordBytes));
+      const p = new PackedPairs(section.subarray(F.PACKED_PREAMBLE_BYTES), lowBits, highBits, recordBytes, pairs.length);
+      pairs.forEach(([l, h], i) => {
+        expect(p.low(i)).toBe(l);
+        expect(p.high(i)).toBe(h);
+      });
+    }), { numRuns: 500 });
   });
 
   it('reads bytes that start at an unaligned offset', () => {

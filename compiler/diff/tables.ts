@@ -196,7 +196,7 @@ export class ArtefactPair {
 
   destination(side: 0 | 1, v: number): string {
     const x = side === 0 ? this.a : this.b;
-    const label = x.shapes[x.values[2 * v + 1]! * F.SHAPE.width + F.SHAPE.at.label]!;
+    const label = x.shapeLabel(x.valueShape(v));
     const s = x.labels[label * F.LABEL.width + F.LABEL.at.destination]!;
     const cache = this.destCache[side];
     return (cache[s] ??= x.string(s));
@@ -223,9 +223,9 @@ class Entry {
   read(x: Artefact, viewCanon: Int32Array, v: number, rateOf: (view: number) => number): this {
     this.present = v >= 0;
     if (!this.present) return this;
-    const sb = x.values[2 * v + 1]! * F.SHAPE.width;
-    const meta = x.labels[x.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width + F.LABEL.at.meta]!;
-    const c = x.shapes[sb + F.SHAPE.at.candidates]!;
+    const shape = x.valueShape(v);
+    const meta = x.labels[x.shapeLabel(shape) * F.LABEL.width + F.LABEL.at.meta]!;
+    const c = x.shapeCandidates(shape);
     const n = x.lists[c]!;
     for (let k = 0; k < n; k++) {
       const view = x.lists[c + 1 + k]!;
@@ -234,7 +234,7 @@ class Entry {
       this.costs[k] = r < 0 ? NaN : x.money(x.rates[r * F.RATE.width + F.RATE.at.rate]!);
     }
     this.count = n;
-    this.sell = x.money(x.values[2 * v]!);
+    this.sell = x.money(x.valueSell(v));
     this.reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
     return this;
   }
@@ -403,19 +403,18 @@ export function diffTables(pair: ArtefactPair, ta: number, tb: number, currencyC
   };
 
   // Equality of the two effective entries, over local views: this runs at every point.
-  const vlA = a.values, vlB = b.values, shA = a.shapes, shB = b.shapes, lbA = a.labels, lbB = b.labels, lsA = a.lists, lsB = b.lists;
+  const lbA = a.labels, lbB = b.labels, lsA = a.lists, lsB = b.lists;
   const strAB = pair.strAB, rateAB = pair.rateAB, moneyAB = pair.moneyAB;
   const [canonA, canonB] = pair.viewCanon;
-  const SW = F.SHAPE.width, S_LABEL = F.SHAPE.at.label, S_CANDS = F.SHAPE.at.candidates;
   const LW = F.LABEL.width, L_META = F.LABEL.at.meta, L_DEST = F.LABEL.at.destination, L_FEE = F.LABEL.at.connectFee;
   const sameMoney = (ia: number, ib: number) => moneyAB[ia] === ib;
   const same = (va: number, vb: number): boolean => {
-    if (!sameMoney(vlA[va * 2]!, vlB[vb * 2]!)) return false;
-    const sa = vlA[va * 2 + 1]! * SW, sb = vlB[vb * 2 + 1]! * SW;
-    const la = shA[sa + S_LABEL]! * LW, lb = shB[sb + S_LABEL]! * LW;
+    if (!sameMoney(a.valueSell(va), b.valueSell(vb))) return false;
+    const sa = a.valueShape(va), sb = b.valueShape(vb);
+    const la = a.shapeLabel(sa) * LW, lb = b.shapeLabel(sb) * LW;
     if (lbA[la + L_META] !== lbB[lb + L_META] || strAB[lbA[la + L_DEST]!] !== lbB[lb + L_DEST]) return false;
     if (!sameMoney(lbA[la + L_FEE]!, lbB[lb + L_FEE]!)) return false;
-    const ca = shA[sa + S_CANDS]!, cb = shB[sb + S_CANDS]!;
+    const ca = a.shapeCandidates(sa), cb = b.shapeCandidates(sb);
     const n = lsA[ca]!;
     if (n !== lsB[cb]) return false;
     for (let k = 1; k <= n; k++) {

@@ -86,6 +86,9 @@ class Words {
   bytes(): Uint8Array {
     return new Uint8Array(this.buf.buffer, 0, this.length * 4);
   }
+  words(): Uint32Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 export function encodeArtefact(flat: FlatNetwork, options: EncodeOptions): { bytes: Uint8Array; stats: EncodeStats } {
@@ -278,7 +281,10 @@ class Encoder {
     let keyAtNode = new Int32Array(0);
     const viewNodes = new Words();
     const labels = new Words();
+    /** Per shape: label, candidates ordinal (packed at the end, when the counts are known). */
     const shapes = new Words();
+    /** Per distinct candidate list: its LISTS offset. */
+    const candidates = new Words();
     const rates = new Words();
     const builder = new TrieBuilder();
     const fs = this.flat.shapes;
@@ -316,7 +322,10 @@ class Encoder {
         }
         const o = fs.order(s);
         let list = orderRemap[o]!;
-        if (list < 0) list = orderRemap[o] = this.idxList(fs.candidates(s));
+        if (list < 0) {
+          list = orderRemap[o] = candidates.length;
+          candidates.push(this.idxList(fs.candidates(s)));
+        }
         shapes.push(label, list);
       }
       return id;
@@ -341,7 +350,7 @@ class Encoder {
         if (i < 0) continue;
         const g = nodeFirst + p;
         valueBits.set(g >>> 5, valueBits.get(g >>> 5) | (1 << (g & 31)));
-        values.push(this.m(t.sell[i]!), shapeId(t.shape[i]!));
+        values.push(shapeId(t.shape[i]!), this.m(t.sell[i]!));
       }
       const f = t.filter;
       const weights: number[] = [];
@@ -383,9 +392,10 @@ class Encoder {
       rank += F.popcount32(bits);
     }
     this.put('nodeValues', nodeValues, valueBits.length);
-    this.put('values', values, values.length / 2);
+    this.put('values', packPairs(values.words(), shapeCount, this.sortedMoney.length), values.length / 2);
     this.put('labels', labels, labelCount);
-    this.put('shapes', shapes, shapeCount);
+    this.put('shapes', packPairs(shapes.words(), labelCount, candidates.length), shapeCount);
+    this.put('candidates', candidates, candidates.length);
     this.put('views', views, this.flat.views.length);
     this.put('viewNodes', viewNodes, viewNodes.length / F.VIEW_NODE_WORDS);
     this.put('rates', rates, rateCount);
@@ -559,6 +569,29 @@ class Encoder {
     out.set(contentHash(out), F.H.contentHash);
     return out;
   }
+}
+
+/**
+ * A packed-pairs section (format.ts) of the (low, high) word pairs in `pairs`: each field as wide
+ * as the largest index it may hold (below `lowCount`, `highCount`) needs.
+ */
+export function packPairs(pairs: Uint32Array, lowCount: number, highCount: number): Uint8Array {
+  const lowBits = F.bitsFor(lowCount), highBits = F.bitsFor(highCount);
+  if (lowBits > F.PACKED_MAX_FIELD_BITS || highBits > F.PACKED_MAX_FIELD_BITS) fail(`${lowCount} or ${highCount} records exceed the format's ${F.PACKED_MAX_FIELD_BITS}-bit indexes`);
+  const recordBytes = Math.ceil((lowBits + highBits) / 8);
+  const count = pairs.length / 2;
+  const out = new Uint8Array(F.packedSectionBytes(count, recordBytes));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, lowBits | (highBits << 8) | (recordBytes << 16), true);
+  // Each record as a little-endian integer of lowBits + highBits ≤ 54 bits: the low 32 bits, then
+  // the rest; a record's bytes past its own are the next record's, written after it.
+  for (let i = 0, at = F.PACKED_PREAMBLE_BYTES; i < count; i++, at += recordBytes) {
+    const low = pairs[2 * i]!, high = pairs[2 * i + 1]!;
+    const lo32 = (low | (high << lowBits)) >>> 0;
+    const rest = lowBits + highBits > 32 ? high >>> (32 - lowBits) : 0;
+    for (let b = 0; b < recordBytes; b++) out[at + b] = b < 4 ? (lo32 >>> (8 * b)) & 0xff : (rest >>> (8 * (b - 4))) & 0xff;
+  }
+  return out;
 }
 
 /** SHA-256 of the whole file with the 32 hash bytes taken as zeros. */

@@ -4,6 +4,7 @@
 // Anything wrong is an ArtefactError before the artefact can be used — never half-read.
 import { createHash } from 'node:crypto';
 import * as F from './format.js';
+import { PackedPairs } from './packed.js';
 
 const { DIGIT_RANK } = F;
 
@@ -84,9 +85,13 @@ export class Artefact {
   readonly nodes: Uint32Array;
   /** Per block of 32 nodes: values before it, bitmap of the nodes holding one (see format.ts). */
   readonly nodeValues: Uint32Array;
-  readonly values: Uint32Array;
+  /** Per compiled prefix: low = shape, high = sell (MONEY index); read through valueShape/valueSell. */
+  readonly values: PackedPairs;
   readonly labels: Uint32Array;
-  readonly shapes: Uint32Array;
+  /** Per shape: low = label, high = CANDIDATES index; read through shapeLabel/shapeCandidates. */
+  readonly shapes: PackedPairs;
+  /** Per distinct candidate list: its LISTS offset ([count, view × count]). */
+  readonly candidates: Uint32Array;
   readonly views: Uint32Array;
   /** Views' trie nodes (VIEW_NODE_WORDS each). */
   readonly viewNodes: Uint32Array;
@@ -215,9 +220,27 @@ export class Artefact {
     this.nodes = words('nodes', F.TABLE_NODE_WORDS);
     this.tableWords = new Int32Array(this.nodes.buffer, this.nodes.byteOffset, this.nodes.length);
     this.nodeValues = words('nodeValues', 2);
-    this.values = words('values', L.values.width);
     this.labels = words('labels', L.labels.width);
-    this.shapes = words('shapes', L.shapes.width);
+    this.candidates = words('candidates', L.candidates.width);
+    const packed = (name: F.SectionName, lowLimit: number, highLimit: number): PackedPairs => {
+      const s = byName.get(name)!;
+      if (s.count > F.LIMITS.maxRecords) fail('bad-section', `section ${name} holds ${s.count} records, over the limit of ${F.LIMITS.maxRecords}`);
+      if (s.length < F.PACKED_PREAMBLE_BYTES) fail('bad-section', `section ${name} is shorter than its preamble`);
+      const layout = view.getUint32(s.offset, true);
+      const lowBits = layout & 0xff, highBits = (layout >>> 8) & 0xff, recordBytes = layout >>> 16;
+      if (lowBits < 1 || lowBits > F.PACKED_MAX_FIELD_BITS || highBits < 1 || highBits > F.PACKED_MAX_FIELD_BITS
+        || recordBytes !== Math.ceil((lowBits + highBits) / 8) || view.getUint32(s.offset + 4, true) !== 0) {
+        fail('bad-section', `section ${name}: bad packing (${lowBits} + ${highBits} bits in ${recordBytes} bytes)`);
+      }
+      // Narrower fields than the counts need would silently drop index bits.
+      if (lowBits < F.bitsFor(lowLimit) || highBits < F.bitsFor(highLimit)) fail('bad-section', `section ${name}: fields of ${lowBits} + ${highBits} bits cannot name every record they refer to`);
+      if (s.length !== F.packedSectionBytes(s.count, recordBytes)) fail('bad-section', `section ${name}: ${s.length} bytes do not hold ${s.count} records of ${recordBytes} bytes`);
+      const tail = s.offset + s.length - F.PACKED_TAIL_BYTES;
+      for (let k = tail; k < s.offset + s.length; k++) if (bytes[k] !== 0) fail('bad-section', `section ${name}: the tail after the records is not zero`);
+      return new PackedPairs(bytes.subarray(s.offset + F.PACKED_PREAMBLE_BYTES, s.offset + s.length), lowBits, highBits, recordBytes, s.count);
+    };
+    this.shapes = packed('shapes', counts.labels, counts.candidates);
+    this.values = packed('values', counts.shapes, counts.money);
     this.views = words('views', L.views.width);
     this.viewNodes = words('viewNodes', F.VIEW_NODE_WORDS);
     this.viewWords = new Int32Array(this.viewNodes.buffer, this.viewNodes.byteOffset, this.viewNodes.length);
@@ -227,6 +250,8 @@ export class Artefact {
     // LISTS: `count` is its length in words.
     this.lists = words('lists', 1, F.LIMITS.maxListWords);
     this.validateRecords();
+    this.validatePacked(this.shapes, 'shapes', 'label', counts.labels, 'candidates', counts.candidates);
+    this.validatePacked(this.values, 'values', 'shape', counts.shapes, 'sell', counts.money);
     this.validateStructure();
     for (let c = 0; c < counts.customers; c++) this.customerIndex.set(this.string(this.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.id]!), c);
   }
@@ -328,6 +353,14 @@ export class Artefact {
         }
       });
     }
+  }
+
+  /** Every record of a packed section names an existing record in both fields. */
+  private validatePacked(p: PackedPairs, name: string, lowName: string, lowEnd: number, highName: string, highEnd: number): void {
+    const i = p.firstOutOfRange(lowEnd, highEnd);
+    if (i < 0) return;
+    if (p.low(i) >= lowEnd) fail('bad-reference', `${name}[${i}].${lowName}: ${p.low(i)} is out of range (< ${lowEnd})`);
+    fail('bad-reference', `${name}[${i}].${highName}: ${p.high(i)} is out of range (< ${highEnd})`);
   }
 
   private validateStructure(): void {
@@ -500,9 +533,29 @@ export class Artefact {
     return this.customerIndex.get(id) ?? -1;
   }
 
+  /** The shape of compiled prefix `v` (a VALUES index). */
+  valueShape(v: number): number {
+    return this.values.low(v);
+  }
+
+  /** The sell rate of compiled prefix `v`, as a MONEY index. */
+  valueSell(v: number): number {
+    return this.values.high(v);
+  }
+
+  /** The label (LABELS index) of shape `s`. */
+  shapeLabel(s: number): number {
+    return this.shapes.low(s);
+  }
+
+  /** The LISTS offset of shape `s`'s candidate views ([count, view × count]). */
+  shapeCandidates(s: number): number {
+    return this.candidates[this.shapes.high(s)]!;
+  }
+
   /**
    * Longest-prefix walk of table `t` over the digits of `number` from `start`: the VALUES index of
-   * the longest compiled prefix (its sell is `values[2v]`, its shape `values[2v + 1]`), or −1.
+   * the longest compiled prefix (see valueShape, valueSell), or −1.
    * `matchDepth` holds the digits matched. One 4-byte node read per digit (plus its block of the
    * value bitmap, 8 bytes per 32 nodes), no allocation.
    */

@@ -1,14 +1,16 @@
-// The artefact format (`routing.dpa`), version 2: the one contract between the compiler and the
+// The artefact format (`routing.dpa`), version 3: the one contract between the compiler and the
 // runtime. Both sides import this file; it imports nothing. docs/artefact-format.md describes the
 // same layout byte by byte for other implementations — change both together.
 //
 // Every record section is an array of fixed-width records of little-endian u32 words, so the
-// reader is a Uint32Array view plus constant field offsets. Each field declares what it refers to
+// reader is a Uint32Array view plus constant field offsets — except the two sections with one
+// record per compiled prefix or per prefix shape (VALUES, SHAPES), which are bit-packed pairs
+// (PACKED_PAIRS below): there every byte counts millions of times. Each field declares what it refers to
 // (`FieldKind`), and the decoder checks every reference of every record before the artefact is
 // used: one generic validation pass, not hand-written checks that drift from the layout.
 
 export const MAGIC = Uint8Array.of(0x89, 0x44, 0x50, 0x41, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89DPA\r\n\x1a\n"
-export const FORMAT_MAJOR = 2;
+export const FORMAT_MAJOR = 3;
 export const FORMAT_MINOR = 0;
 export const HEADER_BYTES = 160;
 export const SECTION_ENTRY_BYTES = 16;
@@ -70,6 +72,7 @@ export const SECTION = {
   lists: 21,
   schedules: 22,
   numberLists: 23,
+  candidates: 26,
 } as const;
 /**
  * Sections a reader knows but does not require (added in 1.1; still optional in 2.0): without
@@ -222,18 +225,47 @@ export const NETWORK = layout([
  */
 export const ROUTE_DIAL = layout([['literals', 'list:str'], ['owners', 'list:u32']] as const);
 
-/** A compiled prefix's answer: its sell rate and its shape. One per table node that has a value. */
-export const VALUE = layout([['sell', 'money'], ['shape', 'idx:shapes']] as const);
+/**
+ * Sections of bit-packed pairs (VALUES, SHAPES): one record per item holding two unsigned fields,
+ * `low` in its low `lowBits` bits and `high` in the next `highBits`, as a little-endian integer of
+ * `recordBytes` = ceil((lowBits + highBits) / 8) bytes. The widths are the fewest bits that hold
+ * the largest index the field can name (so a network with fewer shapes pays fewer bits). Layout:
+ * a u32 word `lowBits | highBits << 8 | recordBytes << 16`, a u32 0, the records back to back, then
+ * PACKED_TAIL zero bytes (a reader may load 8 bytes at any record). Bits past lowBits + highBits
+ * in a record are zero.
+ */
+export const PACKED_PREAMBLE_BYTES = 8;
+export const PACKED_TAIL_BYTES = 8;
+/** Widest field of a packed pair: indexes stay below 2^27 (LIMITS.maxRecords). */
+export const PACKED_MAX_FIELD_BITS = 27;
+/** Bits a field needs to hold every index below `count` (at least 1). */
+export function bitsFor(count: number): number {
+  return count <= 1 ? 1 : 32 - Math.clz32(count - 1);
+}
+/** Bytes of a packed section of `count` records of `recordBytes` each. */
+export function packedSectionBytes(count: number, recordBytes: number): number {
+  return PACKED_PREAMBLE_BYTES + count * recordBytes + PACKED_TAIL_BYTES;
+}
+
+/**
+ * VALUES, packed pairs: a compiled prefix's answer, one per table node that has a value, in node
+ * order — low = its shape (SHAPES index), high = its sell rate (MONEY index).
+ */
+export const VALUE_FIELDS = { low: 'idx:shapes', high: 'money' } as const;
 
 /** What many prefixes share about the destination: its name, type and the sell connection fee. */
 export const LABEL = layout([['destination', 'str'], ['meta', 'u32'], ['connectFee', 'money']] as const);
 
 /**
- * What a compiled prefix answers besides its sell rate: its label, and the carrier decks to try in
- * order, as VIEWS indexes. The cost rows are not here: they are the views' own tries, walked with
- * the same number, so per-deck prices are stored once however many cards use them.
+ * SHAPES, packed pairs: what a compiled prefix answers besides its sell rate — low = its label
+ * (LABELS index), high = the carrier decks to try in order (CANDIDATES index). The cost rows are
+ * not here: they are the views' own tries, walked with the same number, so per-deck prices are
+ * stored once however many cards use them.
  */
-export const SHAPE = layout([['label', 'idx:labels'], ['candidates', 'list:idx:views']] as const);
+export const SHAPE_FIELDS = { low: 'idx:labels', high: 'idx:candidates' } as const;
+
+/** CANDIDATES: the distinct candidate lists of shapes, each the views to try in order. */
+export const CANDIDATES = layout([['views', 'list:idx:views']] as const);
 
 /**
  * A deck as the cards of one currency see it: the deck's rows in force, converted to `currency`,
@@ -337,9 +369,8 @@ export const RECORD_SECTIONS = {
   users: USER,
   routes: ROUTE,
   tables: TABLE,
-  values: VALUE,
   labels: LABEL,
-  shapes: SHAPE,
+  candidates: CANDIDATES,
   views: VIEW,
   rates: RATE,
   schedules: SCHEDULE,

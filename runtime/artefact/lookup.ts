@@ -84,16 +84,15 @@ export function dialAccepts(a: Artefact, route: number, number: string): boolean
 export function tableEntry(a: Artefact, t: number, number: string): CompiledEntry | undefined {
   const v = a.lookup(t, number);
   if (v < 0) return undefined;
-  const S = F.SHAPE, LB = F.LABEL, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
-  const shape = a.values[v * F.VALUE.width + F.VALUE.at.shape]!;
-  const sb = shape * S.width;
-  const lb = a.shapes[sb + S.at.label]! * LB.width;
+  const LB = F.LABEL, RT = F.RATE, D = F.DECK, CA = F.CARRIER;
+  const shape = a.valueShape(v);
+  const lb = a.shapeLabel(shape) * LB.width;
   const meta = a.labels[lb + LB.at.meta]!;
   const reason = (meta >>> F.META_REASON_SHIFT) & 0xff;
   const prefix = number.slice(0, a.matchDepth);
   const candidates: CompiledCandidate[] = [];
   // The shape names the decks to try; their own tries, walked with the number, price them.
-  const cands = a.shapes[sb + S.at.candidates]!;
+  const cands = a.shapeCandidates(shape);
   const rows = new Int32Array(a.lists[cands]!);
   a.priceViews(cands, number, rows);
   for (const r of rows) {
@@ -115,7 +114,7 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
     prefix,
     destination: a.string(a.labels[lb + LB.at.destination]!),
     type: F.DESTINATION_TYPES[(meta >>> F.META_TYPE_SHIFT) & 0xff]!,
-    sell: a.money(a.values[v * F.VALUE.width + F.VALUE.at.sell]!),
+    sell: a.money(a.valueSell(v)),
     connectFee: a.money(a.labels[lb + LB.at.connectFee]!),
     candidates,
   };

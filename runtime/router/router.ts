@@ -433,8 +433,8 @@ export class Router {
       }
       this.tables.push({ strategy, card, currency: this.strs[a.cards[card * CD.width + CD.at.currency]!]!, weights });
     }
-    for (let s = 0; s < a.counts.shapes; s++) {
-      const n = a.lists[a.shapes[s * F.SHAPE.width + F.SHAPE.at.candidates]!]!;
+    for (let c = 0; c < a.counts.candidates; c++) {
+      const n = a.lists[a.candidates[c]!]!;
       if (n > maxCands) maxCands = n;
     }
     this.viewDeck = new Int32Array(a.counts.views);
@@ -786,10 +786,9 @@ export class Router {
       return this.reject(R_PRE, cust.id, route.id, trace);
     }
     const depth = a.matchDepth;
-    const sellIdx = a.values[2 * v]!;
-    const shape = a.values[2 * v + 1]!;
-    const sb = shape * F.SHAPE.width;
-    const lb = a.shapes[sb + F.SHAPE.at.label]! * F.LABEL.width;
+    const sellIdx = a.valueSell(v);
+    const shape = a.valueShape(v);
+    const lb = a.shapeLabel(shape) * F.LABEL.width;
     const meta = a.labels[lb + F.LABEL.at.meta]!;
     const rejectCode = (meta >>> F.META_REASON_SHIFT) & 0xff;
     const prefix = number.slice(0, depth);
@@ -814,7 +813,7 @@ export class Router {
     }
 
     // 5. Dynamic choices: candidate order, gateway per carrier, carrier and gateway CPS.
-    const candAt = a.shapes[sb + F.SHAPE.at.candidates]!;
+    const candAt = a.shapeCandidates(shape);
     const n = a.lists[candAt]!;
     const order = this.order;
     this.orderCandidates(table, t, candAt, n, order, trace);
@@ -1033,7 +1032,7 @@ export class Router {
     const lock = a.list(a.tables[tb + T.at.lock]!);
     const exclude = a.list(a.tables[tb + T.at.exclude]!);
     const locked = (a.tables[tb + T.at.flags]! & F.TABLE_LOCK) !== 0;
-    const candAt = a.shapes[shape * F.SHAPE.width + F.SHAPE.at.candidates]!;
+    const candAt = a.shapeCandidates(shape);
     const kept = new Set<number>();
     for (const view of a.list(candAt)) kept.add(this.viewDeck[view]!);
     const guards: string[] = [];

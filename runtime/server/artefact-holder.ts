@@ -220,9 +220,10 @@ export class ArtefactHolder {
         const v = verifyArtefactSignature(bytes, sigText, sig.keys, verifyOptions);
         if (!v.ok) throw new SignatureRefused(v.reason, v.message);
       }
+      // The hash first: an altered file is told as altered, not by whichever record it broke.
+      if (isArtefactHeader(bytes) && headerHash(bytes) !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
       await turn();
       const artefact = decodeArtefact(bytes, { verifyHash: false, maxBytes: this.maxBytes });
-      if (artefact.contentHash !== bytes.hash) throw new ArtefactError('bad-hash', 'content hash does not match: the artefact is corrupt or was altered');
       if (!from) this.seen = fileId;
       const prev = this.active;
       if (prev && prev.contentHash === artefact.contentHash && prev.serial === artefact.serial) {
@@ -267,6 +268,17 @@ function identity(s: { ino: number; size: number; mtimeMs: number; ctimeMs: numb
  * content hash is defined (SHA-256 of the file with the 32 hash bytes taken as zeros), so the
  * event loop serves between chunks instead of stalling for one whole-file hash.
  */
+/** Long enough for a header and starting with the magic (anything else is decode's to name). */
+function isArtefactHeader(bytes: Uint8Array): boolean {
+  if (bytes.length < F.HEADER_BYTES) return false;
+  for (let i = 0; i < F.MAGIC.length; i++) if (bytes[i] !== F.MAGIC[i]) return false;
+  return true;
+}
+
+function headerHash(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + F.H.contentHash, 32).toString('hex');
+}
+
 async function readHashed(path: string, expected: number, max: number): Promise<Uint8Array & { hash: string }> {
   const out = new Uint8Array(expected);
   const h = createHash('sha256');

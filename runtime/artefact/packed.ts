@@ -1,0 +1,58 @@
+// Reading a section of bit-packed pairs (format.ts, PACKED_PAIRS): two loads through a DataView at
+// the record's byte offset, then shifts and masks. The layout's 8-byte tail lets both loads run
+// at any record without a bounds branch; bits of the next record that the loads pick up are
+// masked away.
+
+export class PackedPairs {
+  readonly lowBits: number;
+  readonly highBits: number;
+  readonly recordBytes: number;
+  private readonly view: DataView;
+  private readonly lowMask: number;
+  private readonly highMask: number;
+  /** The high field reaches past the first 32 bits of the record. */
+  private readonly wide: boolean;
+
+  /**
+   * `records` spans the records and the tail (the section after its preamble); the caller has
+   * checked the widths and the length (decode.ts).
+   */
+  constructor(records: Uint8Array, lowBits: number, highBits: number, recordBytes: number, readonly count: number) {
+    this.view = new DataView(records.buffer, records.byteOffset, records.length);
+    this.lowBits = lowBits;
+    this.highBits = highBits;
+    this.recordBytes = recordBytes;
+    this.lowMask = (1 << lowBits) - 1; // widths are 1 … PACKED_MAX_FIELD_BITS
+    this.highMask = (1 << highBits) - 1;
+    this.wide = lowBits + highBits > 32;
+  }
+
+  /** The first record whose low field is not below `lowEnd` or high field not below `highEnd`; −1 if none. */
+  firstOutOfRange(lowEnd: number, highEnd: number): number {
+    const view = this.view, size = this.recordBytes, shift = this.lowBits, lowMask = this.lowMask, highMask = this.highMask;
+    const end = this.count * size;
+    if (!this.wide) {
+      for (let at = 0; at < end; at += size) {
+        const w = view.getInt32(at, true);
+        if ((w & lowMask) >= lowEnd || ((w >>> shift) & highMask) >= highEnd) return at / size;
+      }
+    } else {
+      for (let at = 0; at < end; at += size) {
+        const w = view.getInt32(at, true);
+        if ((w & lowMask) >= lowEnd || (((w >>> shift) | (view.getInt32(at + 4, true) << (32 - shift))) & highMask) >= highEnd) return at / size;
+      }
+    }
+    return -1;
+  }
+
+  low(i: number): number {
+    return this.view.getInt32(i * this.recordBytes, true) & this.lowMask;
+  }
+
+  high(i: number): number {
+    const at = i * this.recordBytes;
+    const lo = this.view.getInt32(at, true) >>> this.lowBits;
+    if (!this.wide) return lo & this.highMask;
+    return (lo | (this.view.getInt32(at + 4, true) << (32 - this.lowBits))) & this.highMask;
+  }
+}
