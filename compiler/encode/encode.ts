@@ -59,6 +59,12 @@ class Words {
     for (const w of ws) this.buf[this.length++] = w >>> 0;
     return at;
   }
+  /** push(a, b) without the rest-parameter array: the per-prefix loops call it millions of times. */
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.buf.length) this.reserve(2);
+    this.buf[this.length++] = a >>> 0;
+    this.buf[this.length++] = b >>> 0;
+  }
   pushAll(ws: readonly number[]): void {
     this.reserve(ws.length);
     for (let i = 0; i < ws.length; i++) this.buf[this.length++] = ws[i]! >>> 0;
@@ -326,12 +332,14 @@ class Encoder {
           list = orderRemap[o] = candidates.length;
           candidates.push(this.idxList(fs.candidates(s)));
         }
-        shapes.push(label, list);
+        shapes.push2(label, list);
       }
       return id;
     };
     let entries = 0;
     let kept = 0;
+    // Neighbouring prefixes often sell alike: the last amount's index saves most money lookups.
+    let lastSell = NaN, lastSellIndex = -1;
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
       const nodeFirst = nodes.length / F.TABLE_NODE_WORDS;
@@ -350,7 +358,12 @@ class Encoder {
         if (i < 0) continue;
         const g = nodeFirst + p;
         valueBits.set(g >>> 5, valueBits.get(g >>> 5) | (1 << (g & 31)));
-        values.push(shapeId(t.shape[i]!), this.m(t.sell[i]!));
+        const sell = t.sell[i]!;
+        if (sell !== lastSell) {
+          lastSell = sell;
+          lastSellIndex = this.m(sell);
+        }
+        values.push2(shapeId(t.shape[i]!), lastSellIndex);
       }
       const f = t.filter;
       const weights: number[] = [];
@@ -583,13 +596,14 @@ export function packPairs(pairs: Uint32Array, lowCount: number, highCount: numbe
   const out = new Uint8Array(F.packedSectionBytes(count, recordBytes));
   const view = new DataView(out.buffer);
   view.setUint32(0, lowBits | (highBits << 8) | (recordBytes << 16), true);
-  // Each record as a little-endian integer of lowBits + highBits ≤ 54 bits: the low 32 bits, then
-  // the rest; a record's bytes past its own are the next record's, written after it.
+  // Each record as a little-endian integer of lowBits + highBits ≤ 54 bits, written as two u32
+  // words: the bytes a write puts past its record are zeros (the fields are in range) and the next
+  // record, written after it, or the tail.
+  const wide = lowBits + highBits > 32;
   for (let i = 0, at = F.PACKED_PREAMBLE_BYTES; i < count; i++, at += recordBytes) {
     const low = pairs[2 * i]!, high = pairs[2 * i + 1]!;
-    const lo32 = (low | (high << lowBits)) >>> 0;
-    const rest = lowBits + highBits > 32 ? high >>> (32 - lowBits) : 0;
-    for (let b = 0; b < recordBytes; b++) out[at + b] = b < 4 ? (lo32 >>> (8 * b)) & 0xff : (rest >>> (8 * (b - 4))) & 0xff;
+    view.setUint32(at, (low | (high << lowBits)) >>> 0, true);
+    if (wide) view.setUint32(at + 4, high >>> (32 - lowBits), true);
   }
   return out;
 }
@@ -616,40 +630,72 @@ class TrieBuilder {
   private place = new Int32Array(4096);
   private stack = new Int32Array(4096);
   private count = 0;
+  /**
+   * The last key inserted and, per depth along it, its scratch node and the deepest value at or
+   * above that node: keys arrive sorted, so most of a key's path is the previous key's, and the
+   * walk starts where the two part (one cache miss per new digit instead of per digit).
+   */
+  private lastKey = '';
+  private lastDepth = 0;
+  private readonly pathNode = new Int32Array(F.LIMITS.maxDepth + 1);
+  private readonly pathValue = new Int32Array(F.LIMITS.maxDepth + 1);
 
   reset(): void {
+    // One bulk clear of what the previous trie used instead of a clear per node.
+    this.scratch.fill(0, 0, this.count * 11);
     this.count = 0;
     this.newNode();
+    this.lastKey = '';
+    this.lastDepth = 0;
+    this.pathNode[0] = 0;
+    this.pathValue[0] = -1;
   }
 
   /**
    * Adds `key` → `value`. With `compact`, a value equal to the one the key would inherit from its
    * longest stored ancestor is not stored (nor are nodes made for it); returns whether it was.
+   * Any key order works; sorted keys (as flatten gives them) are the fast case.
    */
   insert(key: string, value: number, compact: boolean): boolean {
     if (key.length > F.LIMITS.maxDepth) throw new EncodeError(`prefix ${key} is longer than ${F.LIMITS.maxDepth} digits`);
-    for (let d = 0; d < key.length; d++) {
+    const { scratch, pathNode, pathValue } = this;
+    // Digits shared with the previous key were checked, and their nodes are known.
+    const last = this.lastKey;
+    const shared = Math.min(key.length, this.lastDepth);
+    let i = 0;
+    while (i < shared && key.charCodeAt(i) === last.charCodeAt(i)) i++;
+    for (let d = i; d < key.length; d++) {
       const c = key.charCodeAt(d);
       if (c < 48 || c > 57) throw new EncodeError(`prefix "${key}" is not all digits`);
     }
-    let node = 0;
-    let inherited = this.scratch[0]! - 1;
-    let i = 0;
+    let node = pathNode[i]!;
+    // The value the key inherits: the deepest one strictly above its own node.
+    let inherited = i < key.length ? pathValue[i]! : i > 0 ? pathValue[i - 1]! : -1;
     for (; i < key.length; i++) {
-      const child = this.scratch[node * 11 + 1 + key.charCodeAt(i) - 48]!;
+      const child = scratch[node * 11 + 1 + key.charCodeAt(i) - 48]!;
       if (child === 0) break;
       node = child;
-      const v = this.scratch[node * 11]! - 1;
+      const v = scratch[node * 11]! - 1;
+      pathNode[i + 1] = node;
+      pathValue[i + 1] = v >= 0 ? v : pathValue[i]!;
       if (v >= 0 && i < key.length - 1) inherited = v;
     }
-    if (i === key.length && this.scratch[node * 11]! !== 0) throw new EncodeError(`internal: prefix ${key} placed twice`);
-    if (compact && value === inherited) return false;
+    this.lastKey = key;
+    if (i === key.length && scratch[node * 11]! !== 0) throw new EncodeError(`internal: prefix ${key} placed twice`);
+    if (compact && value === inherited) {
+      this.lastDepth = i;
+      return false;
+    }
     for (; i < key.length; i++) {
       const child = this.newNode();
       this.scratch[node * 11 + 1 + key.charCodeAt(i) - 48] = child;
       node = child;
+      pathNode[i + 1] = node;
+      pathValue[i + 1] = pathValue[i]!;
     }
     this.scratch[node * 11] = value + 1;
+    pathValue[key.length] = value;
+    this.lastDepth = key.length;
     return true;
   }
 
@@ -702,6 +748,7 @@ class TrieBuilder {
     return n;
   }
 
+  /** A fresh node: scratch past `count` is always zero (reset clears what a trie used). */
   private newNode(): number {
     const at = this.count++;
     if ((at + 1) * 11 > this.scratch.length) {
@@ -709,19 +756,17 @@ class TrieBuilder {
       next.set(this.scratch);
       this.scratch = next;
     }
-    this.scratch.fill(0, at * 11, at * 11 + 11);
     return at;
   }
 }
 
 /**
  * The distinct amounts of an artefact (safe integers) and, once indexed, each one's position in
- * sorted order: open addressing over typed arrays.
+ * sorted order: open addressing over one Float64Array of [amount, position] slots (NaN = empty),
+ * so a probe touches one cache line — encode looks up millions of sell amounts.
  */
 class MoneyTable {
-  private keys = new Float64Array(1 << 12);
-  private used = new Uint8Array(1 << 12);
-  private values = new Int32Array(1 << 12);
+  private slots = emptySlots(1 << 12);
   private size = 0;
   /** Every amount added so far is a safe integer. */
   allSafe = true;
@@ -731,65 +776,70 @@ class MoneyTable {
       this.allSafe = false;
       return;
     }
-    const mask = this.keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let i = moneyHash(v) & mask;
     for (;;) {
-      if (!this.used[i]) break;
-      if (this.keys[i] === v) return;
+      const k = slots[2 * i]!;
+      if (k !== k) break; // NaN: empty
+      if (k === v) return;
       i = (i + 1) & mask;
     }
-    this.keys[i] = v;
-    this.used[i] = 1;
-    if (++this.size * 2 > this.keys.length) this.grow();
+    slots[2 * i] = v;
+    if (++this.size * 2 > mask + 1) this.grow();
   }
 
   /** Position of `v` in sorted order; −1 when absent. */
   get(v: number): number {
-    const mask = this.keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let i = moneyHash(v) & mask; ; i = (i + 1) & mask) {
-      if (!this.used[i]) return -1;
-      if (this.keys[i] === v) return this.values[i]!;
+      const k = slots[2 * i]!;
+      if (k === v) return slots[2 * i + 1]!;
+      if (k !== k) return -1;
     }
   }
 
   sorted(): Float64Array<ArrayBuffer> {
     const out = new Float64Array(this.size);
     let k = 0;
-    for (let i = 0; i < this.keys.length; i++) if (this.used[i]) out[k++] = this.keys[i]!;
+    for (let i = 0; i < this.slots.length; i += 2) if (this.slots[i] === this.slots[i]) out[k++] = this.slots[i]!;
     return out.sort();
   }
 
   /** Records each amount's position in `sorted` (this table's sorted()). */
   index(sorted: Float64Array): void {
-    const mask = this.keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let k = 0; k < sorted.length; k++) {
       const v = sorted[k]!;
       let i = moneyHash(v) & mask;
-      while (this.keys[i] !== v) i = (i + 1) & mask;
-      this.values[i] = k;
+      while (slots[2 * i] !== v) i = (i + 1) & mask;
+      slots[2 * i + 1] = k;
     }
   }
 
   private grow(): void {
-    const { keys, used } = this;
-    this.keys = new Float64Array(keys.length * 2);
-    this.used = new Uint8Array(keys.length * 2);
-    this.values = new Int32Array(keys.length * 2);
-    const mask = this.keys.length - 1;
-    for (let j = 0; j < keys.length; j++) {
-      if (!used[j]) continue;
-      let i = moneyHash(keys[j]!) & mask;
-      while (this.used[i]) i = (i + 1) & mask;
-      this.keys[i] = keys[j]!;
-      this.used[i] = 1;
+    const old = this.slots;
+    const slots = (this.slots = emptySlots(old.length)); // twice the slots: length counts 2 words each
+    const mask = (slots.length >>> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const v = old[j]!;
+      if (v !== v) continue;
+      let i = moneyHash(v) & mask;
+      while (slots[2 * i] === slots[2 * i]) i = (i + 1) & mask;
+      slots[2 * i] = v;
     }
   }
 }
 
+function emptySlots(count: number): Float64Array {
+  return new Float64Array(2 * count).fill(NaN);
+}
+
 function moneyHash(v: number): number {
-  const lo = v % 4294967296 | 0;
-  const hi = (v / 4294967296) | 0;
-  const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+  // ToInt32 keeps the low 32 bits of an integer-valued double; the division brings in the rest.
+  const h = Math.imul((v | 0) ^ Math.imul((v / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1);
   return h ^ (h >>> 15);
 }
 
