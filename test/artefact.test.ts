@@ -10,6 +10,7 @@ import { PackedPairs } from '../runtime/artefact/packed.js';
 import { ArtefactError, decodeArtefact, type Artefact } from '../runtime/artefact/decode.js';
 import { lookupCall, tableEntry } from '../runtime/artefact/lookup.js';
 import * as F from '../runtime/artefact/format.js';
+import { Router } from '../runtime/router/router.js';
 import { card, customer, deck, repository, route } from './reference/build-repo.js';
 
 function sample(): Uint8Array {
@@ -57,7 +58,7 @@ describe('artefact header', () => {
     const uk = lookupCall(a, 'acme', '447911');
     expect(uk.ok && uk.result.route).toBe('uk');
     expect(uk.ok && uk.result.dynamic).toBe(true);
-    expect(lookupCall(a, 'acme', '33123')).toEqual({ ok: false, reason: 'noIngressRoute' });
+    expect(lookupCall(a, 'acme', '33123')).toEqual({ ok: false, reason: 'blockedByDialplan' });
     expect(lookupCall(a, 'nobody', '44')).toEqual({ ok: false, reason: 'unknownCustomer' });
   });
 });
@@ -191,6 +192,36 @@ describe('artefact reader refuses damage', () => {
     const shifted = new Uint8Array(bytes.length + 1);
     shifted.set(bytes, 1);
     expect(decodeArtefact(shifted.subarray(1)).serial).toBe(42);
+  });
+});
+
+describe('dialplane lookup', () => {
+  it('chooses the ingress route the runtime would: longest tech prefix, then dial specificity, then precedence', () => {
+    const dial = (prefixes: string[], regex: string[] = []) => ({ any: false, prefixes, regex: regex.map((source) => ({ source, path: [] })), prefixSets: [] });
+    const repo = repository({
+      decks: [deck('a', 'ca', [{ prefix: '44', rate: 10_000 }, { prefix: '1', rate: 4_000 }])],
+      cards: [card('k', ['a'])],
+      customers: [customer('acme', [
+        route('uk', 'acme', 'k', { dial: dial(['44']) }),
+        route('uk-mobile', 'acme', 'k', { dial: dial([], ['^447\\d+$']) }),
+        route('london', 'acme', 'k', { dial: dial(['4420']) }),
+        route('tech', 'acme', 'k', { techPrefix: '77', dial: dial(['1']) }),
+        route('all', 'acme', 'k'),
+      ], ['10.0.0.0/8'])],
+    });
+    const a = decodeArtefact(encodeArtefact(flatten(repo, { asOf: 0 }), { serial: 1, revision: '' }).bytes);
+    const router = new Router(a);
+    const expected: Record<string, string> = {
+      '447911123456': 'uk-mobile', '442071234567': 'london', '441611234567': 'uk', '12125550100': 'all', '7712125550100': 'tech',
+    };
+    for (const [number, routeId] of Object.entries(expected)) {
+      const r = lookupCall(a, 'acme', number);
+      expect(r.ok && r.result.route, number).toBe(routeId);
+      expect(router.decide({ src: '10.1.2.3', to: number }).route, number).toBe(routeId);
+    }
+    // A tech prefix whose routes all refuse the rest does not fall back to shorter tech prefixes.
+    expect(lookupCall(a, 'acme', '774420')).toEqual({ ok: false, reason: 'blockedByDialplan' });
+    expect(router.decide({ src: '10.1.2.3', to: '774420' }).reason).toBe(F.DEFAULT_REASONS.blockedByDialplan[1]);
   });
 });
 

@@ -32,7 +32,7 @@ export async function runLookup(argv: string[]): Promise<number> {
     return r.ok ? 0 : 1;
   }
   if (!r.ok) {
-    const why = { unknownCustomer: `no customer "${values.customer}"`, noIngressRoute: 'no ingress route accepts the number', addressIncomplete: 'the number is not all digits' }[r.reason];
+    const why = { unknownCustomer: `no customer "${values.customer}"`, noIngressRoute: 'no ingress route has a tech prefix that starts the number', blockedByDialplan: 'no ingress route\'s dial string accepts the number', addressIncomplete: 'the number is not all digits' }[r.reason];
     process.stdout.write(`${values.customer} → ${values.number}: ${why} (${r.reason})\n`);
     return 1;
   }

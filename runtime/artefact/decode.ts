@@ -34,6 +34,10 @@ export interface SectionInfo {
   count: number;
 }
 
+/** Digits the per-table jump tables resolve at once, and their entries per table. */
+const JUMP_DIGITS = 3;
+const JUMP_ENTRIES = 10 ** JUMP_DIGITS;
+
 const REQUIRED: readonly F.SectionName[] = Object.keys(F.SECTION) as F.SectionName[];
 const TWO32 = 4294967296;
 
@@ -101,10 +105,20 @@ export class Artefact {
   /** priceViews' walk state, reused. */
   private walkNode = new Int32Array(16);
   private walkFirst = new Int32Array(16);
+  /**
+   * Per table, per first JUMP_DIGITS digits of a number: where its walk stands after them — the
+   * node reached (−1: the walk stopped earlier), the deepest node with a value on the way (−1
+   * none) and that node's depth. Built once after validation (3 words × 1000 per table): the top
+   * levels of every walk are one read instead of three dependent ones.
+   */
+  private readonly jump: Int32Array;
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
   readonly numberLists: Uint32Array;
+  /** Optional sections (format 1.1): null when absent, validated like the rest when present. */
+  readonly network: Uint32Array | null;
+  readonly routeDial: Uint32Array | null;
   readonly counts: Readonly<Record<F.SectionName, number>>;
 
   /** Depth (digits) of the last successful `lookup` match. */
@@ -249,10 +263,14 @@ export class Artefact {
     this.numberLists = words('numberLists', L.numberLists.width);
     // LISTS: `count` is its length in words.
     this.lists = words('lists', 1, F.LIMITS.maxListWords);
+    const optional = (name: F.SectionName, width: number): Uint32Array | null => (byName.has(name) ? words(name, width) : null);
+    this.network = optional('network', F.NETWORK.width);
+    this.routeDial = optional('routeDial', F.ROUTE_DIAL.width);
     this.validateRecords();
     this.validatePacked(this.shapes, 'shapes', 'label', counts.labels, 'candidates', counts.candidates);
     this.validatePacked(this.values, 'values', 'shape', counts.shapes, 'sell', counts.money);
     this.validateStructure();
+    this.jump = this.buildJumps();
     for (let c = 0; c < counts.customers; c++) this.customerIndex.set(this.string(this.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.id]!), c);
   }
 
@@ -326,7 +344,8 @@ export class Artefact {
   }
 
   private validateRecords(): void {
-    for (const [name, layout] of Object.entries(F.RECORD_SECTIONS) as [F.SectionName, { fields: readonly (readonly [string, string])[]; width: number }][]) {
+    const layouts = { ...F.RECORD_SECTIONS, ...(this.network ? { network: F.NETWORK } : {}), ...(this.routeDial ? { routeDial: F.ROUTE_DIAL } : {}) };
+    for (const [name, layout] of Object.entries(layouts) as [F.SectionName, { fields: readonly (readonly [string, string])[]; width: number }][]) {
       const arr = this[name as keyof this] as unknown as Uint32Array;
       const width = layout.width;
       const n = arr.length / width;
@@ -421,6 +440,18 @@ export class Artefact {
       nodeAt = this.validateViewTrie(v, this.views[b + F.VIEW.at.nodeFirst]!, this.views[b + F.VIEW.at.nodeCount]!, nodeAt);
     }
     if (nodeAt !== this.counts.viewNodes) fail('bad-trie', 'some view nodes belong to no view');
+    if (this.network && this.counts.network !== 1) fail('bad-section', `section network holds ${this.counts.network} records, not 1`);
+    if (this.routeDial) {
+      // One per route; each literal names a dial regex of its route.
+      if (this.counts.routeDial !== this.counts.routes) fail('bad-section', `section routeDial holds ${this.counts.routeDial} records for ${this.counts.routes} routes`);
+      const RD = F.ROUTE_DIAL;
+      for (let r = 0; r < this.counts.routes; r++) {
+        const regexes = this.lists[this.routes[r * R.width + R.at.dialRegex]!]!;
+        const owners = this.list(this.routeDial[r * RD.width + RD.at.owners]!);
+        if (owners.length !== this.lists[this.routeDial[r * RD.width + RD.at.literals]!]) fail('bad-reference', `routeDial[${r}]: literals and owners differ in length`);
+        for (const o of owners) if (o >= regexes) fail('bad-reference', `routeDial[${r}]: a literal of dial regex ${o}, which route ${r} does not have`);
+      }
+    }
     for (let s = 0; s < this.counts.schedules; s++) {
       const w = this.schedules[s * F.SCHEDULE.width + F.SCHEDULE.at.windows]!;
       const n = this.lists[w]!;
@@ -564,9 +595,25 @@ export class Artefact {
     const marks = this.nodeValues;
     const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
     let n = first;
-    let best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
+    let best: number;
     let depth = 0;
-    for (let i = start; i < number.length; i++) {
+    let i = start;
+    const d0 = number.charCodeAt(i) - 48, d1 = number.charCodeAt(i + 1) - 48, d2 = number.charCodeAt(i + 2) - 48;
+    // Three digits: start from the jump table.
+    if (number.length - start >= JUMP_DIGITS && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
+      const j = 3 * (JUMP_ENTRIES * t + 100 * d0 + 10 * d1 + d2);
+      n = this.jump[j]!;
+      best = this.jump[j + 1]!;
+      depth = this.jump[j + 2]!;
+      if (n < 0) {
+        this.matchDepth = depth;
+        return best < 0 ? -1 : this.rank(best);
+      }
+      i += JUMP_DIGITS;
+    } else {
+      best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
+    }
+    for (; i < number.length; i++) {
       const d = number.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
       const w = nodes[n]!;
@@ -580,6 +627,43 @@ export class Artefact {
     }
     this.matchDepth = depth;
     return best < 0 ? -1 : this.rank(best);
+  }
+
+  /** The jump table of every table (see `jump`): each entry by a plain walk of its digits. */
+  private buildJumps(): Int32Array {
+    const jump = new Int32Array(3 * JUMP_ENTRIES * this.counts.tables);
+    const nodes = this.tableWords;
+    for (let t = 0; t < this.counts.tables; t++) {
+      const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
+      for (let e = 0; e < JUMP_ENTRIES; e++) {
+        let n = first;
+        let best = this.hasValue(n) ? n : -1;
+        let depth = 0;
+        for (let k = 0, digits = e + JUMP_ENTRIES; k < JUMP_DIGITS; k++) {
+          // The digits of e, most significant first (e + 1000 keeps the leading zeros).
+          const d = Math.floor(digits / 10 ** (JUMP_DIGITS - 1 - k)) % 10;
+          const w = nodes[n]!;
+          if ((w & (1 << d)) === 0) {
+            n = -1;
+            break;
+          }
+          n = first + (w >>> F.NODE_CHILD_SHIFT) + DIGIT_RANK[w & ((1 << d) - 1)]!;
+          if (this.hasValue(n)) {
+            best = n;
+            depth = k + 1;
+          }
+        }
+        const j = 3 * (JUMP_ENTRIES * t + e);
+        jump[j] = n;
+        jump[j + 1] = best;
+        jump[j + 2] = depth;
+      }
+    }
+    return jump;
+  }
+
+  private hasValue(n: number): boolean {
+    return ((this.nodeValues[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1) === 1;
   }
 
   /** The VALUES index of table node `n` (any table), or −1 when it holds no value. */

@@ -44,40 +44,80 @@ export interface CompiledLookup {
 
 export type RouteChoice =
   | { ok: true; route: number }
-  | { ok: false; reason: 'unknownCustomer' | 'noIngressRoute' };
+  | { ok: false; reason: 'noIngressRoute' | 'blockedByDialplan' };
 
-/** Longest tech prefix first; among routes with that tech prefix the first whose dial string accepts. */
+/**
+ * The ingress route the runtime would choose (docs/artefact-format.md, "Longest-prefix lookup"),
+ * with every schedule taken as open — a compiled answer has no time of day: among the customer's
+ * enabled routes, those with the longest tech prefix that starts the number; of those whose dial
+ * string accepts the rest, the highest dial specificity, then the highest schedule precedence,
+ * then the first in file order. No tech prefix fits → noIngressRoute; none accepts →
+ * blockedByDialplan.
+ */
 export function chooseRoute(a: Artefact, customer: number, number: string): RouteChoice {
   const C = F.CUSTOMER, R = F.ROUTE;
   const first = a.customers[customer * C.width + C.at.routeFirst]!;
   const count = a.customers[customer * C.width + C.at.routeCount]!;
-  let best = -1;
-  let bestLen = -1;
+  let tech = -1;
+  for (let r = first; r < first + count; r++) {
+    if (!(a.routes[r * R.width + R.at.flags]! & F.ROUTE_ENABLED)) continue;
+    const tp = a.string(a.routes[r * R.width + R.at.techPrefix]!);
+    if (tp.length > tech && number.startsWith(tp)) tech = tp.length;
+  }
+  if (tech < 0) return { ok: false, reason: 'noIngressRoute' };
+  const rest = number.slice(tech);
+  let best = -1, bestSpec = -1, bestPrecedence = -1;
   for (let r = first; r < first + count; r++) {
     const b = r * R.width;
     if (!(a.routes[b + R.at.flags]! & F.ROUTE_ENABLED)) continue;
-    const tech = a.string(a.routes[b + R.at.techPrefix]!);
-    if (!number.startsWith(tech) || tech.length <= bestLen) continue;
-    if (!dialAccepts(a, r, number.slice(tech.length))) continue;
-    best = r;
-    bestLen = tech.length;
+    const tp = a.string(a.routes[b + R.at.techPrefix]!);
+    if (tp.length !== tech || !number.startsWith(tp)) continue;
+    const spec = dialSpecificity(a, r, rest);
+    if (spec < 0) continue;
+    const schedule = a.routes[b + R.at.schedule]!;
+    const precedence = schedule === F.NONE ? 0 : a.schedules[schedule * F.SCHEDULE.width + F.SCHEDULE.at.precedence]!;
+    if (spec > bestSpec || (spec === bestSpec && precedence > bestPrecedence)) {
+      best = r;
+      bestSpec = spec;
+      bestPrecedence = precedence;
+    }
   }
-  return best < 0 ? { ok: false, reason: 'noIngressRoute' } : { ok: true, route: best };
+  return best < 0 ? { ok: false, reason: 'blockedByDialplan' } : { ok: true, route: best };
 }
 
-export function dialAccepts(a: Artefact, route: number, number: string): boolean {
-  const R = F.ROUTE;
+/**
+ * −1 when route `route`'s dial string refuses `number`, else its specificity: the longest literal
+ * the number starts with — a prefix entry, or a literal an accepting regex anchors (routeDial
+ * section; 0 without it). A route with no dial string accepts everything with 0.
+ */
+export function dialSpecificity(a: Artefact, route: number, number: string): number {
+  const R = F.ROUTE, RD = F.ROUTE_DIAL;
   const b = route * R.width;
-  if (a.routes[b + R.at.flags]! & F.ROUTE_DIAL_ANY) return true;
-  for (const s of a.list(a.routes[b + R.at.dialPrefixes]!)) if (number.startsWith(a.string(s))) return true;
-  for (const s of a.list(a.routes[b + R.at.dialRegex]!)) {
+  if (a.routes[b + R.at.flags]! & F.ROUTE_DIAL_ANY) return 0;
+  let spec = -1;
+  for (const s of a.list(a.routes[b + R.at.dialPrefixes]!)) {
+    const p = a.string(s);
+    if (p.length > spec && number.startsWith(p)) spec = p.length;
+  }
+  const regexes = a.list(a.routes[b + R.at.dialRegex]!);
+  const literals = a.routeDial ? a.list(a.routeDial[route * RD.width + RD.at.literals]!) : new Uint32Array(0);
+  const owners = a.routeDial ? a.list(a.routeDial[route * RD.width + RD.at.owners]!) : new Uint32Array(0);
+  regexes.forEach((s, k) => {
+    let accepts = false;
     try {
-      if (new RegExp(a.string(s)).test(number)) return true;
+      accepts = new RegExp(a.string(s)).test(number);
     } catch {
       // A pattern that does not compile accepts nothing.
     }
-  }
-  return false;
+    if (!accepts) return;
+    let own = 0;
+    for (let i = 0; i < owners.length; i++) {
+      const lit = a.string(literals[i]!);
+      if (owners[i] === k && lit.length > own && number.startsWith(lit)) own = lit.length;
+    }
+    if (own > spec) spec = own;
+  });
+  return spec;
 }
 
 /** The compiled entry of table `t` for `number` (digits only), or undefined. */
@@ -125,7 +165,7 @@ export function tableEntry(a: Artefact, t: number, number: string): CompiledEntr
 /** Route choice plus the compiled entry, as `dialplane lookup` prints it. */
 export function lookupCall(a: Artefact, customerId: string, dialled: string):
   | { ok: true; result: CompiledLookup }
-  | { ok: false; reason: 'unknownCustomer' | 'noIngressRoute' | 'addressIncomplete' } {
+  | { ok: false; reason: 'unknownCustomer' | 'noIngressRoute' | 'blockedByDialplan' | 'addressIncomplete' } {
   if (!/^\d+$/.test(dialled)) return { ok: false, reason: 'addressIncomplete' };
   const c = a.customerByName(customerId);
   if (c < 0) return { ok: false, reason: 'unknownCustomer' };

@@ -29,20 +29,8 @@ export class PackedPairs {
 
   /** The first record whose low field is not below `lowEnd` or high field not below `highEnd`; −1 if none. */
   firstOutOfRange(lowEnd: number, highEnd: number): number {
-    const view = this.view, size = this.recordBytes, shift = this.lowBits, lowMask = this.lowMask, highMask = this.highMask;
-    const end = this.count * size;
-    if (!this.wide) {
-      for (let at = 0; at < end; at += size) {
-        const w = view.getInt32(at, true);
-        if ((w & lowMask) >= lowEnd || ((w >>> shift) & highMask) >= highEnd) return at / size;
-      }
-    } else {
-      for (let at = 0; at < end; at += size) {
-        const w = view.getInt32(at, true);
-        if ((w & lowMask) >= lowEnd || (((w >>> shift) | (view.getInt32(at + 4, true) << (32 - shift))) & highMask) >= highEnd) return at / size;
-      }
-    }
-    return -1;
+    const at = scan(this.view, this.count * this.recordBytes, this.recordBytes, this.lowBits, this.lowMask, this.highMask, this.wide, lowEnd, highEnd);
+    return at < 0 ? -1 : at / this.recordBytes;
   }
 
   low(i: number): number {
@@ -55,4 +43,24 @@ export class PackedPairs {
     if (!this.wide) return lo & this.highMask;
     return (lo | (this.view.getInt32(at + 4, true) << (32 - this.lowBits))) & this.highMask;
   }
+}
+
+/**
+ * The byte offset of the first record out of range, −1 if none. A plain function of locals that
+ * returns the offset as it is: a loop over `this` fields, or one returning `at / size`, ran 2-3×
+ * slower in V8 (9.5 M records at decode).
+ */
+function scan(view: DataView, end: number, size: number, shift: number, lowMask: number, highMask: number, wide: boolean, lowEnd: number, highEnd: number): number {
+  if (!wide) {
+    for (let at = 0; at < end; at += size) {
+      const w = view.getInt32(at, true);
+      if ((w & lowMask) >= lowEnd || ((w >>> shift) & highMask) >= highEnd) return at;
+    }
+    return -1;
+  }
+  for (let at = 0; at < end; at += size) {
+    const w = view.getInt32(at, true);
+    if ((w & lowMask) >= lowEnd || (((w >>> shift) | (view.getInt32(at + 4, true) << (32 - shift))) & highMask) >= highEnd) return at;
+  }
+  return -1;
 }
