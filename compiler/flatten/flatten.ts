@@ -381,27 +381,30 @@ class Flattener {
     if (cached) return cached;
     const { rows } = deck;
     const asOf = this.options.asOf;
-    const live: number[] = [];
+    const effective = rows.effective;
+    // Typed arrays throughout: 300k rows per deck, and a growing number[] or a mapping
+    // TypedArray.from() costs more than the loops around them.
+    const liveRows = new Int32Array(rows.count);
+    let liveCount = 0;
     for (let r = 0; r < rows.count; r++) {
-      const at = rows.effective[r]!;
+      const at = effective[r]!;
       if (at > asOf) {
         if (this.effectiveUntil === 0 || at < this.effectiveUntil) this.effectiveUntil = at;
         continue;
       }
       if (at > this.effectiveFrom) this.effectiveFrom = at;
-      live.push(r);
+      liveRows[liveCount++] = r;
     }
     const text = rows.prefix;
     // Each prefix's head (NaN: not all digits, then every prefix compares as text).
     const heads = new Float64Array(rows.count);
     let digits = true;
-    for (let k = 0; k < live.length && digits; k++) {
-      const r = live[k]!;
+    for (let k = 0; k < liveCount && digits; k++) {
+      const r = liveRows[k]!;
       const h = digitHead(text[r]!);
       if (Number.isNaN(h)) digits = false;
       heads[r] = h;
     }
-    const effective = rows.effective;
     // Prefix order; within a prefix, effective date then line: the last row of a run wins.
     const order = digits
       ? (a: number, b: number) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
@@ -409,25 +412,32 @@ class Flattener {
     // Decks usually come sorted by prefix: one pass says so (heads decide unless equal), and the
     // sort is skipped.
     let sorted = true;
-    for (let k = 1; k < live.length && sorted; k++) {
-      const a = live[k - 1]!, b = live[k]!;
+    for (let k = 1; k < liveCount && sorted; k++) {
+      const a = liveRows[k - 1]!, b = liveRows[k]!;
       sorted = digits && heads[a]! < heads[b]! ? true : order(a, b) < 0;
     }
-    if (!sorted) live.sort(order);
-    const prefixes: string[] = [];
-    const chosen: number[] = [];
-    for (let k = 0; k < live.length; k++) {
+    let live = liveRows.subarray(0, liveCount);
+    // Array.prototype.sort (TimSort) rather than the typed array's: it takes the sorted runs a
+    // deck built from a few sorted lists is made of in stride.
+    if (!sorted) live = Int32Array.from(Array.from(live).sort(order));
+    // The last row of each run of equal prefixes.
+    const chosen = new Int32Array(liveCount);
+    let count = 0;
+    for (let k = 0; k < liveCount; k++) {
       const r = live[k]!;
-      const next = live[k + 1];
-      if (next !== undefined && text[next] === text[r]) continue;
-      prefixes.push(text[r]!);
-      chosen.push(r);
+      if (k + 1 < liveCount && text[live[k + 1]!] === text[r]) continue;
+      chosen[count++] = r;
     }
-    const head = new Float64Array(prefixes.length);
-    if (digits) for (let i = 0; i < prefixes.length; i++) head[i] = heads[chosen[i]!]!;
-    else head.fill(NaN); // NaN marks "compare as text"
-    const len = Uint16Array.from(prefixes, (p) => p.length);
-    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head, len };
+    const prefixes: string[] = new Array(count);
+    const head = new Float64Array(count);
+    const len = new Uint16Array(count);
+    for (let i = 0; i < count; i++) {
+      const p = text[chosen[i]!]!;
+      prefixes[i] = p;
+      len[i] = p.length;
+      head[i] = digits ? heads[chosen[i]!]! : NaN; // NaN marks "compare as text"
+    }
+    const out: EffectiveDeck = { prefixes, rows: chosen.slice(0, count), head, len };
     this.effective.set(deck.id, out);
     return out;
   }
@@ -461,7 +471,9 @@ class Flattener {
       out[r] = id;
     }
     const view = this.views.length;
-    this.views.push({ deck: d, currency, prefixes: eff.prefixes, cost: Int32Array.from(eff.rows, (r) => out[r]!) });
+    const viewCost = new Int32Array(eff.rows.length);
+    for (let i = 0; i < eff.rows.length; i++) viewCost[i] = out[eff.rows[i]!]!;
+    this.views.push({ deck: d, currency, prefixes: eff.prefixes, cost: viewCost });
     const result = { cost: out, view };
     this.costOf.set(key, result);
     return result;
