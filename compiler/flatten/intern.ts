@@ -23,7 +23,7 @@ export class TupleInterner {
   count = 0;
 
   /** The id of `t[0 … n)`, adding it if new. */
-  intern(t: ArrayLike<number>, n = t.length): number {
+  intern(t: Float64Array, n = t.length): number {
     const table = this.table;
     if (!table) throw new Error('internal: TupleInterner used after seal()');
     let h = 0x811c9dc5 ^ n;
