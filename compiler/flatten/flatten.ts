@@ -777,8 +777,18 @@ class CandidateFilter {
   private readonly maxDuration: number;
   /** The card's sell tariff; rate and connection fee are set per key. */
   private readonly sell: Tariff;
+  /** The card's connection fee: what every key sells at but those an override prices. */
+  private readonly cardFee: number;
   /** Per cost row: whether the card's billing bills at least the row's seconds (1), not (0), or not yet known (-1). */
   private readonly billsMore: Int8Array;
+  /**
+   * Per cost row, for sells at the card's connection fee: the lowest sell rate found to never
+   * lose, and the highest found to lose. A dearer sell charges more for every call length, so
+   * neverLoses answers the same for any rate at or above the first, and at or below the second:
+   * a table asks about each cost row at many sell rates, and most fall outside that gap.
+   */
+  private readonly keepsFrom: Float64Array;
+  private readonly losesUpTo: Float64Array;
 
   constructor(
     card: CustomerCard, filter: TableFilter,
@@ -794,8 +804,11 @@ class CandidateFilter {
     this.profitAssurance = filter.profitAssurance;
     this.maxDuration = filter.maxDuration;
     this.sell = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
+    this.cardFee = card.connectFee;
     const rows = filter.profitAssurance ? costRows.length : 0;
     this.billsMore = new Int8Array(rows).fill(-1);
+    this.keepsFrom = new Float64Array(rows).fill(Infinity);
+    this.losesUpTo = new Float64Array(rows).fill(-Infinity);
   }
 
   /**
@@ -853,7 +866,7 @@ class CandidateFilter {
     return m === 0 ? -REJECT.profitAssurance - 1 : m;
   }
 
-  /** profit.ts's neverLoses for cost row c, its common case decided on the columns. */
+  /** profit.ts's neverLoses for cost row c, from what this table already knows where it can. */
   private neverLoses(c: number, sellRate: number, sellFee: number): boolean {
     let more = this.billsMore[c]!;
     if (more < 0) {
@@ -864,9 +877,15 @@ class CandidateFilter {
     // fee, on billing that never bills fewer seconds, never loses.
     const costRate = this.costRate[c]!;
     if (more === 1 && costRate >= 0 && sellRate >= costRate && sellFee >= this.costFee[c]!) return true;
+    const cached = sellFee === this.cardFee;
+    if (cached && sellRate >= this.keepsFrom[c]!) return true;
+    if (cached && sellRate <= this.losesUpTo[c]!) return false;
     this.sell.rate = sellRate;
     this.sell.connectFee = sellFee;
-    return neverLoses(this.sell, this.costRows[c]!, this.maxDuration, more === 1);
+    const keeps = neverLoses(this.sell, this.costRows[c]!, this.maxDuration, more === 1);
+    if (cached && keeps && sellRate < this.keepsFrom[c]!) this.keepsFrom[c] = sellRate;
+    if (cached && !keeps && sellRate > this.losesUpTo[c]!) this.losesUpTo[c] = sellRate;
+    return keeps;
   }
 }
 
