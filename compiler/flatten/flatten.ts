@@ -312,6 +312,35 @@ function allDigits(p: string): boolean {
   return true;
 }
 
+/**
+ * Work arrays reused from card to card (and deck to deck) instead of allocated anew. Typed arrays
+ * live outside the JS heap, and V8 answers every 64 MB or so of them with a full collection of
+ * the heap — hundreds of MB of deck rows at wholesale scale: the bench build's 20 cards allocated
+ * ~500 MB of per-card arrays and paid 9 such collections for it. A view handed out stays valid
+ * until the next request under the same name, and holds whatever the last user left in it.
+ */
+class Scratch {
+  private readonly int32 = new Map<string, Int32Array>();
+  private readonly float64 = new Map<string, Float64Array>();
+  private readonly uint8 = new Map<string, Uint8Array>();
+
+  int32s(name: string, n: number): Int32Array {
+    let a = this.int32.get(name);
+    if (!a || a.length < n) this.int32.set(name, (a = new Int32Array(n)));
+    return a.subarray(0, n);
+  }
+  float64s(name: string, n: number): Float64Array {
+    let a = this.float64.get(name);
+    if (!a || a.length < n) this.float64.set(name, (a = new Float64Array(n)));
+    return a.subarray(0, n);
+  }
+  uint8s(name: string, n: number): Uint8Array {
+    let a = this.uint8.get(name);
+    if (!a || a.length < n) this.uint8.set(name, (a = new Uint8Array(n)));
+    return a.subarray(0, n);
+  }
+}
+
 class Flattener {
   private readonly deckIds: string[];
   private readonly deckIndex = new Map<string, number>();
@@ -330,6 +359,7 @@ class Flattener {
   /** Deck id → shape destination id per destination name index of the deck (-1 not yet known). */
   private readonly destinationOf = new Map<string, Int32Array>();
   private readonly shapes = new ShapeTable();
+  private readonly scratch = new Scratch();
   /** The window in which the rows chosen at asOf are the rows in force. */
   private readonly window: EffectiveWindow = { from: 0, until: 0 };
   private global: GlobalKeys | undefined;
@@ -401,10 +431,10 @@ class Flattener {
     const effective = rows.effective;
     const text = rows.prefix;
     // Typed arrays throughout, one loop per function (see "The per-key loops" below).
-    const live = new Int32Array(rows.count);
+    const live = this.scratch.int32s('live', rows.count);
     const liveCount = rowsInForce(effective, this.options.asOf, live, this.window);
     // Each prefix's head (NaN: not all digits, then every prefix compares as text).
-    const heads = new Float64Array(rows.count);
+    const heads = this.scratch.float64s('heads', rows.count);
     const digits = digitHeads(text, live, liveCount, heads);
     // Prefix order; within a prefix, effective date then line: the last row of a run wins.
     const order = digits
@@ -415,7 +445,7 @@ class Flattener {
     // sorted lists is made of in stride.
     let inOrder = live.subarray(0, liveCount);
     if (!isSorted(inOrder, heads, digits, order)) inOrder = Int32Array.from(Array.from(inOrder).sort(order));
-    const chosen = new Int32Array(liveCount);
+    const chosen = this.scratch.int32s('chosen', liveCount);
     const count = lastOfEachPrefix(inOrder, text, chosen);
     const prefixes: string[] = new Array(count);
     const head = new Float64Array(count);
@@ -626,20 +656,24 @@ class Flattener {
     const parentDeck = card.parents.map((id) => this.deckIndex.get(id)!);
 
     // Members: global keys a parent owns, or an override names (the later of two equal overrides).
-    const member = new Int32Array(g.keys.length).fill(-1);
+    const member = this.scratch.int32s('member', g.keys.length).fill(-1);
     for (const d of parentDeck) markOwned(member, g.own[d]!);
     card.overrides.forEach((o, i) => {
       member[g.overrideKey.get(o.prefix)!] = i;
     });
-    const { keys, parent, globalOf, override } = memberKeys(g, member);
-    const n = keys.length;
+    const n = countMembers(member);
+    const keys: string[] = new Array(n);
+    const parent = new Int32Array(n);
+    const globalOf = this.scratch.int32s('globalOf', n);
+    const override = this.scratch.int32s('override', n);
+    memberKeys(g, member, keys, parent, globalOf, override);
     const keySet: KeySet = { keys, parent };
 
     const costs = decks.map((d) => this.costsFor(d, card.currency));
     const view = Int32Array.from(costs, (c) => c.view);
-    const cost = new Int32Array(n * P);
-    const count = new Uint8Array(n);
-    const best = new Int32Array(n);
+    const cost = this.scratch.int32s('cost', n * P);
+    const count = this.scratch.uint8s('count', n);
+    const best = this.scratch.int32s('best', n);
     gatherCandidates(globalOf, costs.map((c) => c.atKey), parentDeck.map((d) => g.rowLen[d]!), cost, count, best);
 
     const sell = new Float64Array(n);
@@ -647,9 +681,9 @@ class Flattener {
     const mode = compact === 'min' ? COMPACT_MIN : compact === 'max' ? COMPACT_MAX : COMPACT_AVERAGE;
     sellRates(cost, P, count, this.costRate, mode, markup.percentMicros, markup.fixed, markup.floor, sell);
 
-    const connectFee = new Float64Array(n);
-    const destination = new Int32Array(n);
-    const type = new Uint8Array(n);
+    const connectFee = this.scratch.float64s('connectFee', n).fill(0);
+    const destination = this.scratch.int32s('destination', n);
+    const type = this.scratch.uint8s('type', n).fill(0);
     const rowAt = parentDeck.map((d) => g.row[d]!);
     this.labelKeys(card, decks, rowAt, globalOf, count, best, override, sell, connectFee, destination, type);
     return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
@@ -698,7 +732,7 @@ class Flattener {
     const n = keySet.keys.length;
     const sell = e.sell;
     const shape = new Int32Array(n).fill(-1);
-    const candidates = new CandidateFilter(card, filter, this.costRows, this.costRate, this.costFee);
+    const candidates = new CandidateFilter(card, filter, this.costRows, this.costRate, this.costFee, this.scratch);
     const rank = parentRank(card, filter.strategy);
     const strategy = filter.strategy === 'reverse-lcr' ? ORDER_REVERSE_LCR : filter.strategy === 'priority' ? ORDER_PRIORITY : ORDER_LCR;
     const keepCost = new Int32Array(P);
@@ -761,6 +795,11 @@ function parentRank(card: CustomerCard, strategy: Strategy): Int32Array {
   return rank;
 }
 
+/** Whether a card's billing bills at least a cost row's seconds for every call length: yes, no, not asked yet. */
+const BILLS_MORE = 1;
+const BILLS_FEWER = 0;
+const BILLS_UNKNOWN = 2;
+
 /**
  * One route's static filters over a card's candidates (see `keep`), made per table.
  */
@@ -779,8 +818,8 @@ class CandidateFilter {
   private readonly sell: Tariff;
   /** The card's connection fee: what every key sells at but those an override prices. */
   private readonly cardFee: number;
-  /** Per cost row: whether the card's billing bills at least the row's seconds (1), not (0), or not yet known (-1). */
-  private readonly billsMore: Int8Array;
+  /** Per cost row: whether the card's billing bills at least the row's seconds (BILLS_*). */
+  private readonly billsMore: Uint8Array;
   /**
    * Per cost row, for sells at the card's connection fee: the lowest sell rate found to never
    * lose, and the highest found to lose. A dearer sell charges more for every call length, so
@@ -793,6 +832,7 @@ class CandidateFilter {
   constructor(
     card: CustomerCard, filter: TableFilter,
     private readonly costRows: CostRow[], private readonly costRate: Float64Array, private readonly costFee: Float64Array,
+    scratch: Scratch,
   ) {
     const lock = filter.lock ? new Set(filter.lock) : null;
     const exclude = new Set(filter.exclude);
@@ -806,9 +846,9 @@ class CandidateFilter {
     this.sell = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
     this.cardFee = card.connectFee;
     const rows = filter.profitAssurance ? costRows.length : 0;
-    this.billsMore = new Int8Array(rows).fill(-1);
-    this.keepsFrom = new Float64Array(rows).fill(Infinity);
-    this.losesUpTo = new Float64Array(rows).fill(-Infinity);
+    this.billsMore = scratch.uint8s('billsMore', rows).fill(BILLS_UNKNOWN);
+    this.keepsFrom = scratch.float64s('keepsFrom', rows).fill(Infinity);
+    this.losesUpTo = scratch.float64s('losesUpTo', rows).fill(-Infinity);
   }
 
   /**
@@ -869,20 +909,20 @@ class CandidateFilter {
   /** profit.ts's neverLoses for cost row c, from what this table already knows where it can. */
   private neverLoses(c: number, sellRate: number, sellFee: number): boolean {
     let more = this.billsMore[c]!;
-    if (more < 0) {
+    if (more === BILLS_UNKNOWN) {
       const row = this.costRows[c]!;
-      more = this.billsMore[c] = billsAtLeast(this.sell.initial, this.sell.increment, row.initial, row.increment, Math.floor(this.maxDuration)) ? 1 : 0;
+      more = this.billsMore[c] = billsAtLeast(this.sell.initial, this.sell.increment, row.initial, row.increment, Math.floor(this.maxDuration)) ? BILLS_MORE : BILLS_FEWER;
     }
     // neverLoses' own first test, on the columns: a sell at least the cost in rate and connection
     // fee, on billing that never bills fewer seconds, never loses.
     const costRate = this.costRate[c]!;
-    if (more === 1 && costRate >= 0 && sellRate >= costRate && sellFee >= this.costFee[c]!) return true;
+    if (more === BILLS_MORE && costRate >= 0 && sellRate >= costRate && sellFee >= this.costFee[c]!) return true;
     const cached = sellFee === this.cardFee;
     if (cached && sellRate >= this.keepsFrom[c]!) return true;
     if (cached && sellRate <= this.losesUpTo[c]!) return false;
     this.sell.rate = sellRate;
     this.sell.connectFee = sellFee;
-    const keeps = neverLoses(this.sell, this.costRows[c]!, this.maxDuration, more === 1);
+    const keeps = neverLoses(this.sell, this.costRows[c]!, this.maxDuration, more === BILLS_MORE);
     if (cached && keeps && sellRate < this.keepsFrom[c]!) this.keepsFrom[c] = sellRate;
     if (cached && !keeps && sellRate > this.losesUpTo[c]!) this.losesUpTo[c] = sellRate;
     return keeps;
@@ -965,14 +1005,8 @@ function markOwned(member: Int32Array, own: Int32Array): void {
  * A card's keys — the members of the global keys (member[k] ≥ 0: override index; -2: a parent
  * owns it; -1: not a member) — with each key's nearest shorter member and the override in force.
  */
-function memberKeys(g: GlobalKeys, member: Int32Array): { keys: string[]; parent: Int32Array; globalOf: Int32Array; override: Int32Array } {
+function memberKeys(g: GlobalKeys, member: Int32Array, keys: string[], parent: Int32Array, globalOf: Int32Array, override: Int32Array): void {
   const G = member.length;
-  let n = 0;
-  for (let k = 0; k < G; k++) if (member[k] !== -1) n++;
-  const globalOf = new Int32Array(n);
-  const keys: string[] = new Array(n);
-  const parent = new Int32Array(n);
-  const override = new Int32Array(n).fill(-1);
   const end = g.end;
   // The nearest shorter member: a stack of members whose subtree the walk is still in.
   const stack = new Int32Array(64);
@@ -991,7 +1025,13 @@ function memberKeys(g: GlobalKeys, member: Int32Array): { keys: string[]; parent
     stack[top++] = i;
     i++;
   }
-  return { keys, parent, globalOf, override };
+}
+
+/** How many global keys are members of a card (member[k] ≠ −1). */
+function countMembers(member: Int32Array): number {
+  let n = 0;
+  for (let k = 0; k < member.length; k++) if (member[k] !== -1) n++;
+  return n;
 }
 
 /**
