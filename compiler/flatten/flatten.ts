@@ -22,6 +22,7 @@
 //   candidates' rows come from the views, walked with the number itself, so they are those of
 //   the dropped prefix: equal shapes mean equal decks in equal order, whatever their rows).
 import type { CustomerCard, Deck, IngressRoute, RouteRepository, Strategy } from '../model/model.js';
+import type { DeckRows } from '../model/deck.js';
 import { convert, divRound, percentOf } from './arith.js';
 import { billsAtLeast, neverLoses, type Tariff } from './profit.js';
 import { REJECT } from '../../runtime/artefact/format.js';
@@ -249,6 +250,20 @@ interface GlobalKeys {
   overrideKey: Map<string, number>;
 }
 
+/** [from, until): the dates of the rows in force at asOf, and of the first row after it (0: none). */
+interface EffectiveWindow {
+  from: number;
+  until: number;
+}
+
+/** A deck in one currency (Flattener.costsFor). */
+interface DeckCosts {
+  /** Its view: index into FlatNetwork.views. */
+  view: number;
+  /** Per global key: the cost row of the deck's row in force there, or -1. */
+  atKey: Int32Array;
+}
+
 /** Digits of a prefix compared as numbers: the first HEAD_DIGITS, padded with zeros. */
 const HEAD_DIGITS = 15;
 const POW10: number[] = Array.from({ length: HEAD_DIGITS + 1 }, (_, k) => 10 ** k);
@@ -297,23 +312,56 @@ function allDigits(p: string): boolean {
   return true;
 }
 
+/**
+ * Work arrays reused from card to card (and deck to deck) instead of allocated anew. Typed arrays
+ * live outside the JS heap, and V8 answers every 64 MB or so of them with a full collection of
+ * the heap — hundreds of MB of deck rows at wholesale scale: the bench build's 20 cards allocated
+ * ~500 MB of per-card arrays and paid 9 such collections for it. A view handed out stays valid
+ * until the next request under the same name, and holds whatever the last user left in it.
+ */
+class Scratch {
+  private readonly int32 = new Map<string, Int32Array>();
+  private readonly float64 = new Map<string, Float64Array>();
+  private readonly uint8 = new Map<string, Uint8Array>();
+
+  int32s(name: string, n: number): Int32Array {
+    let a = this.int32.get(name);
+    if (!a || a.length < n) this.int32.set(name, (a = new Int32Array(n)));
+    return a.subarray(0, n);
+  }
+  float64s(name: string, n: number): Float64Array {
+    let a = this.float64.get(name);
+    if (!a || a.length < n) this.float64.set(name, (a = new Float64Array(n)));
+    return a.subarray(0, n);
+  }
+  uint8s(name: string, n: number): Uint8Array {
+    let a = this.uint8.get(name);
+    if (!a || a.length < n) this.uint8.set(name, (a = new Uint8Array(n)));
+    return a.subarray(0, n);
+  }
+}
+
 class Flattener {
   private readonly deckIds: string[];
   private readonly deckIndex = new Map<string, number>();
   private readonly effective = new Map<string, EffectiveDeck>();
   private readonly costRows: CostRow[] = [];
-  /** Rate of each cost row (costRows[c].rate), for the hot loops. */
-  private readonly costRate: number[] = [];
-  private readonly costFee: number[] = [];
+  /**
+   * Rate and connection fee of each cost row (costRows[c]) as typed columns: the hot loops read
+   * them for millions of candidates, and an object per row is a pointer chase per read.
+   */
+  private costRate: Float64Array = new Float64Array(1 << 12);
+  private costFee: Float64Array = new Float64Array(1 << 12);
   private readonly costIndex = new TupleInterner();
-  /** `${deck}\u0000${currency}` → cost-row id per deck row (-1 for rows not in use) and view id. */
-  private readonly costOf = new Map<string, { cost: Int32Array; view: number }>();
+  /** `${deck}\u0000${currency}` → the deck's view in that currency and its cost rows by key. */
+  private readonly costOf = new Map<string, DeckCosts>();
   private readonly views: FlatView[] = [];
   /** Deck id → shape destination id per destination name index of the deck (-1 not yet known). */
   private readonly destinationOf = new Map<string, Int32Array>();
   private readonly shapes = new ShapeTable();
-  private effectiveFrom = 0;
-  private effectiveUntil = 0;
+  private readonly scratch = new Scratch();
+  /** The window in which the rows chosen at asOf are the rows in force. */
+  private readonly window: EffectiveWindow = { from: 0, until: 0 };
   private global: GlobalKeys | undefined;
 
   constructor(private readonly repo: RouteRepository, private readonly options: FlattenOptions) {
@@ -359,8 +407,8 @@ class Flattener {
     return {
       repo,
       asOf: this.options.asOf,
-      effectiveFrom: this.effectiveFrom,
-      effectiveUntil: this.effectiveUntil,
+      effectiveFrom: this.window.from,
+      effectiveUntil: this.window.until,
       decks: this.deckIds,
       cards: cardIds,
       costRows: this.costRows,
@@ -380,91 +428,86 @@ class Flattener {
     const cached = this.effective.get(deck.id);
     if (cached) return cached;
     const { rows } = deck;
-    const asOf = this.options.asOf;
-    const live: number[] = [];
-    for (let r = 0; r < rows.count; r++) {
-      const at = rows.effective[r]!;
-      if (at > asOf) {
-        if (this.effectiveUntil === 0 || at < this.effectiveUntil) this.effectiveUntil = at;
-        continue;
-      }
-      if (at > this.effectiveFrom) this.effectiveFrom = at;
-      live.push(r);
-    }
-    const text = rows.prefix;
-    // Each prefix's head (NaN: not all digits, then every prefix compares as text).
-    const heads = new Float64Array(rows.count);
-    let digits = true;
-    for (let k = 0; k < live.length && digits; k++) {
-      const r = live[k]!;
-      const h = digitHead(text[r]!);
-      if (Number.isNaN(h)) digits = false;
-      heads[r] = h;
-    }
     const effective = rows.effective;
+    const text = rows.prefix;
+    // Typed arrays throughout, one loop per function (see "The per-key loops" below).
+    const live = this.scratch.int32s('live', rows.count);
+    const liveCount = rowsInForce(effective, this.options.asOf, live, this.window);
+    // Each prefix's head (NaN: not all digits, then every prefix compares as text).
+    const heads = this.scratch.float64s('heads', rows.count);
+    const digits = digitHeads(text, live, liveCount, heads);
     // Prefix order; within a prefix, effective date then line: the last row of a run wins.
     const order = digits
       ? (a: number, b: number) => comparePrefix(heads[a]!, text[a]!, heads[b]!, text[b]!) || effective[a]! - effective[b]! || a - b
       : (a: number, b: number) => byText(text[a]!, text[b]!) || effective[a]! - effective[b]! || a - b;
-    // Decks usually come sorted by prefix: one pass says so (heads decide unless equal), and the
-    // sort is skipped.
-    let sorted = true;
-    for (let k = 1; k < live.length && sorted; k++) {
-      const a = live[k - 1]!, b = live[k]!;
-      sorted = digits && heads[a]! < heads[b]! ? true : order(a, b) < 0;
-    }
-    if (!sorted) live.sort(order);
-    const prefixes: string[] = [];
-    const chosen: number[] = [];
-    for (let k = 0; k < live.length; k++) {
-      const r = live[k]!;
-      const next = live[k + 1];
-      if (next !== undefined && text[next] === text[r]) continue;
-      prefixes.push(text[r]!);
-      chosen.push(r);
-    }
-    const head = new Float64Array(prefixes.length);
-    if (digits) for (let i = 0; i < prefixes.length; i++) head[i] = heads[chosen[i]!]!;
-    else head.fill(NaN); // NaN marks "compare as text"
-    const len = Uint16Array.from(prefixes, (p) => p.length);
-    const out: EffectiveDeck = { prefixes, rows: Int32Array.from(chosen), head, len };
+    // Decks usually come sorted by prefix: then the sort is skipped. Array.prototype.sort
+    // (TimSort) rather than the typed array's: it takes the few sorted runs a deck built from
+    // sorted lists is made of in stride.
+    let inOrder = live.subarray(0, liveCount);
+    if (!isSorted(inOrder, heads, digits, order)) inOrder = Int32Array.from(Array.from(inOrder).sort(order));
+    const chosen = this.scratch.int32s('chosen', liveCount);
+    const count = lastOfEachPrefix(inOrder, text, chosen);
+    const prefixes: string[] = new Array(count);
+    const head = new Float64Array(count);
+    const len = new Uint16Array(count);
+    describePrefixes(text, chosen, count, digits ? heads : null, prefixes, head, len);
+    const out: EffectiveDeck = { prefixes, rows: chosen.slice(0, count), head, len };
     this.effective.set(deck.id, out);
     return out;
   }
 
-  /** Cost-row ids of a deck's rows converted to `currency` (-1 for rows not in force), and its view. */
-  private costsFor(deck: Deck, currency: string): { cost: Int32Array; view: number } {
+  /**
+   * A deck in `currency`: its view (made on first use, so view ids are in first-use order) and,
+   * per global key, the cost row of the deck's row in force there — computed once per deck and
+   * currency, so that a card reads its parents' candidates key by key in order.
+   */
+  private costsFor(deck: Deck, currency: string): DeckCosts {
     const key = `${deck.id}\u0000${currency}`;
     const cached = this.costOf.get(key);
     if (cached) return cached;
     const eff = this.effective.get(deck.id)!;
-    const out = new Int32Array(deck.rows.count).fill(-1);
     const from = fxRate(this.repo, deck.currency);
     const to = fxRate(this.repo, currency);
     const d = this.deckIndex.get(deck.id)!;
     const { rows } = deck;
-    const t = [d, 0, 0, 0, 0, 0];
-    for (let i = 0; i < eff.rows.length; i++) {
-      const r = eff.rows[i]!;
-      const rate = convert(rows.rate[r]!, from, to);
-      const connectFee = convert(rows.connectFee[r]!, from, to);
-      const initial = rows.initial[r]!;
-      const increment = rows.increment[r]!;
-      const type = rows.type[r]!;
+    const viewCost = new Int32Array(eff.rows.length);
+    this.internCostRows(d, rows, eff.rows, from, to, viewCost);
+    const view = this.views.length;
+    this.views.push({ deck: d, currency, prefixes: eff.prefixes, cost: viewCost });
+    const g = this.globalKeys();
+    const atKey = new Int32Array(g.keys.length).fill(-1);
+    scatter(viewCost, g.own[d]!, atKey);
+    inheritFromParent(atKey, g.parent);
+    const result: DeckCosts = { view, atKey };
+    this.costOf.set(key, result);
+    return result;
+  }
+
+  /** The cost row of each row `rows[i]` of deck d, converted at from → to, into cost[i]: interned, new ones appended. */
+  private internCostRows(d: number, deckRows: DeckRows, rows: Int32Array, from: number, to: number, cost: Int32Array): void {
+    // The interner sees one tuple type (Float64Array) only.
+    const t = new Float64Array(6);
+    t[0] = d;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const rate = convert(deckRows.rate[r]!, from, to);
+      const connectFee = convert(deckRows.connectFee[r]!, from, to);
+      const initial = deckRows.initial[r]!;
+      const increment = deckRows.increment[r]!;
+      const type = deckRows.type[r]!;
       t[1] = rate; t[2] = connectFee; t[3] = initial; t[4] = increment; t[5] = type;
       const id = this.costIndex.intern(t);
       if (id === this.costRows.length) {
         this.costRows.push({ deck: d, rate, connectFee, initial, increment, type });
-        this.costRate.push(rate);
-        this.costFee.push(connectFee);
+        if (id === this.costRate.length) {
+          this.costRate = grownFloat64(this.costRate, 2 * id);
+          this.costFee = grownFloat64(this.costFee, 2 * id);
+        }
+        this.costRate[id] = rate;
+        this.costFee[id] = connectFee;
       }
-      out[r] = id;
+      cost[i] = id;
     }
-    const view = this.views.length;
-    this.views.push({ deck: d, currency, prefixes: eff.prefixes, cost: Int32Array.from(eff.rows, (r) => out[r]!) });
-    const result = { cost: out, view };
-    this.costOf.set(key, result);
-    return result;
   }
 
   /** Shape destination id of each destination name of a deck. */
@@ -610,112 +653,78 @@ class Flattener {
     });
     const P = decks.length;
     const g = this.globalKeys();
-    const G = g.keys.length;
     const parentDeck = card.parents.map((id) => this.deckIndex.get(id)!);
 
     // Members: global keys a parent owns, or an override names (the later of two equal overrides).
-    const member = new Int32Array(G).fill(-1);
-    for (const d of parentDeck) for (const k of g.own[d]!) member[k] = -2;
+    const member = this.scratch.int32s('member', g.keys.length).fill(-1);
+    for (const d of parentDeck) markOwned(member, g.own[d]!);
     card.overrides.forEach((o, i) => {
       member[g.overrideKey.get(o.prefix)!] = i;
     });
-    let n = 0;
-    for (let k = 0; k < G; k++) if (member[k] !== -1) n++;
-    const globalOf = new Int32Array(n);
+    const n = countMembers(member);
     const keys: string[] = new Array(n);
     const parent = new Int32Array(n);
-    const override = new Int32Array(n).fill(-1);
-    // The nearest shorter member: a stack of members whose subtree the walk is still in.
-    const stack = new Int32Array(64);
-    let top = 0;
-    for (let k = 0, i = 0; k < G; k++) {
-      const m = member[k]!;
-      if (m === -1) continue;
-      while (top > 0 && k >= g.end[globalOf[stack[top - 1]!]!]!) top--;
-      parent[i] = top > 0 ? stack[top - 1]! : -1;
-      globalOf[i] = k;
-      keys[i] = g.keys[k]!;
-      // The longest override prefix of the key applies: its own, else its parent's.
-      override[i] = m >= 0 ? m : parent[i]! >= 0 ? override[parent[i]!]! : -1;
-      if (top === stack.length) throw new Error(`internal: prefix ${keys[i]} is deeper than ${stack.length} levels`);
-      stack[top++] = i;
-      i++;
-    }
+    const globalOf = this.scratch.int32s('globalOf', n);
+    const override = this.scratch.int32s('override', n);
+    memberKeys(g, member, keys, parent, globalOf, override);
     const keySet: KeySet = { keys, parent };
 
     const costs = decks.map((d) => this.costsFor(d, card.currency));
     const view = Int32Array.from(costs, (c) => c.view);
-    const cost = new Int32Array(n * P).fill(-1);
-    const rowLen = new Uint8Array(n * P);
-    const row = new Int32Array(n * P).fill(-1);
-    for (let j = 0; j < P; j++) {
-      const rows = g.row[parentDeck[j]!]!;
-      const lens = g.rowLen[parentDeck[j]!]!;
-      const c = costs[j]!.cost;
-      for (let i = 0; i < n; i++) {
-        const r = rows[globalOf[i]!]!;
-        if (r < 0) continue;
-        row[i * P + j] = r;
-        rowLen[i * P + j] = lens[globalOf[i]!]!;
-        cost[i * P + j] = c[r]!;
-      }
-    }
+    const cost = this.scratch.int32s('cost', n * P);
+    const count = this.scratch.uint8s('count', n);
+    const best = this.scratch.int32s('best', n);
+    gatherCandidates(globalOf, costs.map((c) => c.atKey), parentDeck.map((d) => g.rowLen[d]!), cost, count, best);
 
     const sell = new Float64Array(n);
-    const connectFee = new Float64Array(n);
-    const destination = new Int32Array(n);
-    const noName = this.shapes.destinationId('');
-    const type = new Uint8Array(n);
-    const count = new Uint8Array(n);
-    const destIds = decks.map((d) => this.destinationsOf(d));
-    const costRate = this.costRate;
     const { compact, markup } = card;
-    const mode = compact === 'min' ? 0 : compact === 'max' ? 1 : 2;
-    for (let i = 0; i < n; i++) {
-      let best = -1;
-      let found = 0;
-      let base = 0;
-      let sum = 0;
-      for (let j = 0; j < P; j++) {
-        const c = cost[i * P + j]!;
-        if (c < 0) continue;
-        const rate = costRate[c]!;
-        if (found === 0) base = rate;
-        else if (mode === 0 ? rate < base : mode === 1 ? rate > base : false) base = rate;
-        sum += rate;
-        found++;
-        // Destination and type come from the most specific row; equal lengths: first parent listed.
-        if (best < 0 || rowLen[i * P + j]! > rowLen[i * P + best]!) best = j;
-      }
-      count[i] = found;
+    const mode = compact === 'min' ? COMPACT_MIN : compact === 'max' ? COMPACT_MAX : COMPACT_AVERAGE;
+    sellRates(cost, P, count, this.costRate, mode, markup.percentMicros, markup.fixed, markup.floor, sell);
+
+    const connectFee = this.scratch.float64s('connectFee', n).fill(0);
+    const destination = this.scratch.int32s('destination', n);
+    const type = this.scratch.uint8s('type', n).fill(0);
+    const rowAt = parentDeck.map((d) => g.row[d]!);
+    this.labelKeys(card, decks, rowAt, globalOf, count, best, override, sell, connectFee, destination, type);
+    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
+  }
+
+  /**
+   * Per key of a card: destination and type from the most specific row (parent best[i], its row
+   * in force at the key's global key), the card's connection fee; then the longest override
+   * prefix of the key, if any, replaces sell, connection fee and destination. One loop in key
+   * order, as destination ids are handed out in first-use order. Keys without candidates keep
+   * sell and fee 0 and have no destination name.
+   */
+  private labelKeys(
+    card: CustomerCard, decks: Deck[], rowAt: Int32Array[], globalOf: Int32Array, count: Uint8Array, best: Int32Array,
+    override: Int32Array, sell: Float64Array, connectFee: Float64Array, destination: Int32Array, type: Uint8Array,
+  ): void {
+    const noName = this.shapes.destinationId('');
+    const destIds = decks.map((d) => this.destinationsOf(d));
+    const rows = decks.map((d) => d.rows);
+    const cardFee = card.connectFee;
+    for (let i = 0; i < count.length; i++) {
       destination[i] = noName;
-      if (found === 0) continue;
-      const deckRows = decks[best]!.rows;
-      const r = row[i * P + best]!;
+      if (count[i] === 0) continue;
+      const b = best[i]!;
+      const deckRows = rows[b]!;
+      const r = rowAt[b]![globalOf[i]!]!;
       const nameIndex = deckRows.destination[r]!;
-      const ids = destIds[best]!;
+      const ids = destIds[b]!;
       let dest = ids[nameIndex]!;
       if (dest < 0) dest = ids[nameIndex] = this.shapes.destinationId(deckRows.names[nameIndex] ?? '');
       destination[i] = dest;
       type[i] = deckRows.type[r]!;
-      if (mode === 2) {
-        if (!Number.isSafeInteger(sum)) throw new RangeError('sum of amounts leaves the exact integer range');
-        base = divRound(sum, found);
-      }
-      const markupAmount = Math.max(percentOf(base, markup.percentMicros) + markup.fixed, markup.floor);
-      let s = base + markupAmount;
-      let fee = card.connectFee;
+      connectFee[i] = cardFee;
       const o = override[i]!;
       if (o >= 0) {
         const ov = card.overrides[o]!;
-        s = ov.rate;
-        if (ov.connectFee !== undefined) fee = ov.connectFee;
+        sell[i] = ov.rate;
+        if (ov.connectFee !== undefined) connectFee[i] = ov.connectFee;
         if (ov.destination !== undefined) destination[i] = this.shapes.destinationId(ov.destination);
       }
-      sell[i] = s;
-      connectFee[i] = fee;
     }
-    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
   }
 
   private table(key: string, e: CardEntries, filter: TableFilter): FlatTable {
@@ -723,33 +732,27 @@ class Flattener {
     const n = keySet.keys.length;
     const sell = e.sell;
     const shape = new Int32Array(n).fill(-1);
-    const lock = filter.lock ? new Set(filter.lock) : null;
-    const exclude = new Set(filter.exclude);
-    const blocked = filter.blockTypes.reduce((m, ty) => m | (1 << ty), 0);
-    const allowed = card.parents.map((id) => (!lock || lock.has(id)) && !exclude.has(id));
+    const candidates = new CandidateFilter(card, filter, this.costRows, this.costRate, this.costFee, this.scratch);
     const rank = parentRank(card, filter.strategy);
-    const sellTariff: Tariff = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
+    const strategy = filter.strategy === 'reverse-lcr' ? ORDER_REVERSE_LCR : filter.strategy === 'priority' ? ORDER_PRIORITY : ORDER_LCR;
     const keepCost = new Int32Array(P);
     const keepParent = new Int32Array(P);
-    const billsMore = new Int8Array(filter.profitAssurance ? this.costRows.length : 0).fill(-1);
     const { tuples, labels, orders } = this.shapes;
     // Neighbouring keys mostly share their label and order: remember the last of each, and
     // intern only when one changes.
     const label = new Float64Array(4);
-    const order = new Int32Array(P);
+    const order = new Float64Array(P);
     let orderLength = -1;
     let labelId = -1;
     let orderId = -1;
-    const pair = new Int32Array(2);
+    let pairLabel = 0;
+    let pairOrder = 0;
     let shapeId = -1;
     let entries = 0;
-    let kept = 0;
     for (let i = 0; i < n; i++) {
       if (e.count[i] === 0) continue;
       entries++;
-      sellTariff.rate = sell[i]!;
-      sellTariff.connectFee = e.connectFee[i]!;
-      const found = this.filterEntry(filter, blocked, allowed, e.type[i]!, sellTariff, e.cost, i * P, P, keepCost, keepParent, billsMore);
+      const found = candidates.keep(e.type[i]!, sell[i]!, e.connectFee[i]!, e.cost, i * P, P, keepCost, keepParent);
       // The label: [destination, type, reason, connectFee].
       const reason = found < 0 ? -found - 1 : REJECT.none;
       if (labelId < 0 || label[0] !== e.destination[i] || label[1] !== e.type[i] || label[2] !== reason || label[3] !== e.connectFee[i]) {
@@ -761,7 +764,7 @@ class Flattener {
       }
       // The order: the view of each kept candidate, in the order they are tried.
       const len = found > 0 ? found : 0;
-      if (found > 0) this.orderCandidates(filter.strategy, rank, keepCost, keepParent, found);
+      if (found > 0) orderCandidates(strategy, rank, this.costRate, this.costFee, keepCost, keepParent, found);
       let sameOrder = len === orderLength;
       for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
       if (!sameOrder) {
@@ -769,109 +772,15 @@ class Flattener {
         orderLength = len;
         orderId = orders.intern(order, len);
       }
-      if (pair[0] !== labelId || pair[1] !== orderId || shapeId < 0) {
-        pair[0] = labelId;
-        pair[1] = orderId;
+      if (pairLabel !== labelId || pairOrder !== orderId || shapeId < 0) {
+        pairLabel = labelId;
+        pairOrder = orderId;
         shapeId = tuples.intern(labelId, orderId);
       }
       shape[i] = shapeId;
     }
-    // Compaction, from the longest keys up so a comparison always sees the uncompacted value.
-    for (let i = n - 1; i >= 0; i--) {
-      if (shape[i]! < 0) continue;
-      const p = keySet.parent[i]!;
-      if (p >= 0 && shape[p]! === shape[i]! && sell[p]! === sell[i]!) shape[i] = -1;
-      else kept++;
-    }
+    const kept = compactKeys(shape, sell, keySet.parent);
     return { key, card: card.id, filter, keySet, sell, shape, entries, kept };
-  }
-
-  /**
-   * Static filters, in this order; the first that leaves nothing names the rejection:
-   * 1. blockTypes — the prefix's destination type is blocked: reject (destinationTypeBlocked).
-   * 2. cappedRate — the sell rate is above the cap: reject (rateCapped).
-   * 3. lock / exclude — drop parents not allowed; none left: reject (noRoutesLock).
-   * 4. providerCappedRate (cost rate above the cap) and blockConnectCost (cost connection fee
-   *    above 0) — drop; none left: reject (REJECT.providerCap, answered as the network's
-   *    noRoutesProfitAssurance: the route's price guard left no carrier).
-   * 5. profitAssurance — drop candidates that lose money on some call length (see profit.ts);
-   *    none left: reject (noRoutesProfitAssurance).
-   * Returns how many candidates were kept (into keepCost / keepParent, in parent order), or
-   * −(reason + 1) when the prefix is rejected.
-   */
-  private filterEntry(
-    f: TableFilter, blocked: number, allowed: boolean[], type: number, sell: Tariff,
-    cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array, billsMore: Int8Array,
-  ): number {
-    if (blocked & (1 << type)) return -REJECT.destinationType - 1;
-    if (f.cappedRate !== null && sell.rate > f.cappedRate) return -REJECT.cappedRate - 1;
-    let n = 0;
-    for (let j = 0; j < P; j++) {
-      const c = cost[from + j]!;
-      if (c >= 0 && allowed[j]) { keepCost[n] = c; keepParent[n] = j; n++; }
-    }
-    if (n === 0) return -REJECT.lock - 1;
-    if (f.providerCappedRate !== null || f.blockConnectCost) {
-      let m = 0;
-      for (let k = 0; k < n; k++) {
-        const c = keepCost[k]!;
-        if (f.providerCappedRate !== null && this.costRate[c]! > f.providerCappedRate) continue;
-        if (f.blockConnectCost && this.costFee[c]! > 0) continue;
-        keepCost[m] = c; keepParent[m] = keepParent[k]!; m++;
-      }
-      n = m;
-      if (n === 0) return -REJECT.providerCap - 1;
-    }
-    if (!f.profitAssurance) return n;
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      const c = keepCost[k]!;
-      // Whether the card's billing bills at least the row's seconds: per cost row, once a table.
-      let more = billsMore[c]!;
-      if (more < 0) {
-        const row = this.costRows[c]!;
-        more = billsMore[c] = billsAtLeast(sell.initial, sell.increment, row.initial, row.increment, Math.floor(f.maxDuration)) ? 1 : 0;
-      }
-      if (!neverLoses(sell, this.costRows[c]!, f.maxDuration, more === 1)) continue;
-      keepCost[m] = c; keepParent[m] = keepParent[k]!; m++;
-    }
-    return m === 0 ? -REJECT.profitAssurance - 1 : m;
-  }
-
-  /**
-   * Static order of the kept candidates:
-   * - lcr: cost rate ascending, then cost connection fee ascending, then the parent's position in
-   *   the card's `parents` list;
-   * - reverse-lcr: rate descending, then connection fee descending, then parent position;
-   * - priority: the card's priority list; parents not listed follow in lcr order;
-   * - weighted, round-robin, random: stored in lcr order; the runtime chooses per call.
-   * Sorts keepCost[0 … n) (and keepParent along) in place: an insertion sort, as n ≤ parents.
-   */
-  private orderCandidates(strategy: Strategy, rank: Int32Array, keepCost: Int32Array, keepParent: Int32Array, n: number): void {
-    const rate = this.costRate;
-    const fee = this.costFee;
-    const sign = strategy === 'reverse-lcr' ? -1 : 1;
-    const priority = strategy === 'priority';
-    for (let k = 1; k < n; k++) {
-      const c = keepCost[k]!;
-      const p = keepParent[k]!;
-      let q = k - 1;
-      for (; q >= 0; q--) {
-        const d = keepCost[q]!;
-        const pd = keepParent[q]!;
-        // Is (d, pd) after (c, p)?
-        let after: boolean;
-        if (priority && rank[pd] !== rank[p]) after = rank[pd]! > rank[p]!;
-        else if (rate[d] !== rate[c]) after = sign * (rate[d]! - rate[c]!) > 0;
-        else if (fee[d] !== fee[c]) after = sign * (fee[d]! - fee[c]!) > 0;
-        else after = pd > p;
-        if (!after) break;
-        keepCost[q + 1] = d;
-        keepParent[q + 1] = pd;
-      }
-      keepCost[q + 1] = c;
-      keepParent[q + 1] = p;
-    }
   }
 }
 
@@ -884,4 +793,383 @@ function parentRank(card: CustomerCard, strategy: Strategy): Int32Array {
     if (at >= 0) rank[j] = at;
   });
   return rank;
+}
+
+/** Whether a card's billing bills at least a cost row's seconds for every call length: yes, no, not asked yet. */
+const BILLS_MORE = 1;
+const BILLS_FEWER = 0;
+const BILLS_UNKNOWN = 2;
+
+/**
+ * One route's static filters over a card's candidates (see `keep`), made per table.
+ */
+class CandidateFilter {
+  /** Bit t set: destination type t is blocked. */
+  private readonly blocked: number;
+  /** Per parent: 1 if lock and exclude allow it. */
+  private readonly allowed: Uint8Array;
+  /** Infinity where the route has no such cap. */
+  private readonly cappedRate: number;
+  private readonly providerCappedRate: number;
+  private readonly blockConnectCost: boolean;
+  private readonly profitAssurance: boolean;
+  private readonly maxDuration: number;
+  /** The card's sell tariff; rate and connection fee are set per key. */
+  private readonly sell: Tariff;
+  /** The card's connection fee: what every key sells at but those an override prices. */
+  private readonly cardFee: number;
+  /** Per cost row: whether the card's billing bills at least the row's seconds (BILLS_*). */
+  private readonly billsMore: Uint8Array;
+  /**
+   * Per cost row, for sells at the card's connection fee: the lowest sell rate found to never
+   * lose, and the highest found to lose. A dearer sell charges more for every call length, so
+   * neverLoses answers the same for any rate at or above the first, and at or below the second:
+   * a table asks about each cost row at many sell rates, and most fall outside that gap.
+   */
+  private readonly keepsFrom: Float64Array;
+  private readonly losesUpTo: Float64Array;
+
+  constructor(
+    card: CustomerCard, filter: TableFilter,
+    private readonly costRows: CostRow[], private readonly costRate: Float64Array, private readonly costFee: Float64Array,
+    scratch: Scratch,
+  ) {
+    const lock = filter.lock ? new Set(filter.lock) : null;
+    const exclude = new Set(filter.exclude);
+    this.blocked = filter.blockTypes.reduce((m, ty) => m | (1 << ty), 0);
+    this.allowed = Uint8Array.from(card.parents, (id) => ((!lock || lock.has(id)) && !exclude.has(id) ? 1 : 0));
+    this.cappedRate = filter.cappedRate ?? Infinity;
+    this.providerCappedRate = filter.providerCappedRate ?? Infinity;
+    this.blockConnectCost = filter.blockConnectCost;
+    this.profitAssurance = filter.profitAssurance;
+    this.maxDuration = filter.maxDuration;
+    this.sell = { rate: 0, connectFee: 0, initial: card.billing.initial, increment: card.billing.increment };
+    this.cardFee = card.connectFee;
+    const rows = filter.profitAssurance ? costRows.length : 0;
+    this.billsMore = scratch.uint8s('billsMore', rows).fill(BILLS_UNKNOWN);
+    this.keepsFrom = scratch.float64s('keepsFrom', rows).fill(Infinity);
+    this.losesUpTo = scratch.float64s('losesUpTo', rows).fill(-Infinity);
+  }
+
+  /**
+   * Static filters, in this order; the first that leaves nothing names the rejection:
+   * 1. blockTypes — the prefix's destination type is blocked: reject (destinationTypeBlocked).
+   * 2. cappedRate — the sell rate is above the cap: reject (rateCapped).
+   * 3. lock / exclude — drop parents not allowed; none left: reject (noRoutesLock).
+   * 4. providerCappedRate (cost rate above the cap) and blockConnectCost (cost connection fee
+   *    above 0) — drop; none left: reject (REJECT.providerCap, answered as the network's
+   *    noRoutesProfitAssurance: the route's price guard left no carrier).
+   * 5. profitAssurance — drop candidates that lose money on some call length (see profit.ts);
+   *    none left: reject (noRoutesProfitAssurance).
+   * Of the candidates cost[from … from + P), keeps those that pass into keepCost / keepParent
+   * (in parent order) and returns how many, or −(reason + 1) when the prefix is rejected.
+   */
+  keep(
+    type: number, sellRate: number, sellFee: number,
+    cost: Int32Array, from: number, P: number, keepCost: Int32Array, keepParent: Int32Array,
+  ): number {
+    if (this.blocked & (1 << type)) return -REJECT.destinationType - 1;
+    if (sellRate > this.cappedRate) return -REJECT.cappedRate - 1;
+    const allowed = this.allowed;
+    let n = 0;
+    for (let j = 0; j < P; j++) {
+      const c = cost[from + j]!;
+      if (c >= 0 && allowed[j] === 1) {
+        keepCost[n] = c;
+        keepParent[n] = j;
+        n++;
+      }
+    }
+    if (n === 0) return -REJECT.lock - 1;
+    if (this.providerCappedRate !== Infinity || this.blockConnectCost) {
+      let m = 0;
+      for (let k = 0; k < n; k++) {
+        const c = keepCost[k]!;
+        if (this.costRate[c]! > this.providerCappedRate) continue;
+        if (this.blockConnectCost && this.costFee[c]! > 0) continue;
+        keepCost[m] = c;
+        keepParent[m] = keepParent[k]!;
+        m++;
+      }
+      n = m;
+      if (n === 0) return -REJECT.providerCap - 1;
+    }
+    if (!this.profitAssurance) return n;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const c = keepCost[k]!;
+      if (!this.neverLoses(c, sellRate, sellFee)) continue;
+      keepCost[m] = c;
+      keepParent[m] = keepParent[k]!;
+      m++;
+    }
+    return m === 0 ? -REJECT.profitAssurance - 1 : m;
+  }
+
+  /** profit.ts's neverLoses for cost row c, from what this table already knows where it can. */
+  private neverLoses(c: number, sellRate: number, sellFee: number): boolean {
+    let more = this.billsMore[c]!;
+    if (more === BILLS_UNKNOWN) {
+      const row = this.costRows[c]!;
+      more = this.billsMore[c] = billsAtLeast(this.sell.initial, this.sell.increment, row.initial, row.increment, Math.floor(this.maxDuration)) ? BILLS_MORE : BILLS_FEWER;
+    }
+    // neverLoses' own first test, on the columns: a sell at least the cost in rate and connection
+    // fee, on billing that never bills fewer seconds, never loses.
+    const costRate = this.costRate[c]!;
+    if (more === BILLS_MORE && costRate >= 0 && sellRate >= costRate && sellFee >= this.costFee[c]!) return true;
+    const cached = sellFee === this.cardFee;
+    if (cached && sellRate >= this.keepsFrom[c]!) return true;
+    if (cached && sellRate <= this.losesUpTo[c]!) return false;
+    this.sell.rate = sellRate;
+    this.sell.connectFee = sellFee;
+    const keeps = neverLoses(this.sell, this.costRows[c]!, this.maxDuration, more === BILLS_MORE);
+    if (cached && keeps && sellRate < this.keepsFrom[c]!) this.keepsFrom[c] = sellRate;
+    if (cached && !keeps && sellRate > this.losesUpTo[c]!) this.losesUpTo[c] = sellRate;
+    return keeps;
+  }
+}
+
+const ORDER_LCR = 0;
+const ORDER_REVERSE_LCR = 1;
+const ORDER_PRIORITY = 2;
+
+/**
+ * Static order of the kept candidates:
+ * - lcr: cost rate ascending, then cost connection fee ascending, then the parent's position in
+ *   the card's `parents` list;
+ * - reverse-lcr: rate descending, then connection fee descending, then parent position;
+ * - priority: the card's priority list; parents not listed follow in lcr order;
+ * - weighted, round-robin, random: stored in lcr order; the runtime chooses per call.
+ * Sorts keepCost[0 … n) (and keepParent along) in place: an insertion sort, as n ≤ parents.
+ */
+function orderCandidates(
+  strategy: number, rank: Int32Array, rate: Float64Array, fee: Float64Array, keepCost: Int32Array, keepParent: Int32Array, n: number,
+): void {
+  const sign = strategy === ORDER_REVERSE_LCR ? -1 : 1;
+  const priority = strategy === ORDER_PRIORITY;
+  for (let k = 1; k < n; k++) {
+    const c = keepCost[k]!;
+    const p = keepParent[k]!;
+    let q = k - 1;
+    for (; q >= 0; q--) {
+      const d = keepCost[q]!;
+      const pd = keepParent[q]!;
+      // Is (d, pd) after (c, p)?
+      let after: boolean;
+      if (priority && rank[pd] !== rank[p]) after = rank[pd]! > rank[p]!;
+      else if (rate[d] !== rate[c]) after = sign * (rate[d]! - rate[c]!) > 0;
+      else if (fee[d] !== fee[c]) after = sign * (fee[d]! - fee[c]!) > 0;
+      else after = pd > p;
+      if (!after) break;
+      keepCost[q + 1] = d;
+      keepParent[q + 1] = pd;
+    }
+    keepCost[q + 1] = c;
+    keepParent[q + 1] = p;
+  }
+}
+
+const COMPACT_MIN = 0;
+const COMPACT_MAX = 1;
+const COMPACT_AVERAGE = 2;
+
+// The per-key loops below are functions of typed arrays of their own, not parts of one large
+// method: each is optimised for the one kind of array it sees, and does not lose its optimised
+// code when another loop of the same method meets a different map.
+
+function grownFloat64(a: Float64Array, size: number): Float64Array {
+  const b = new Float64Array(size);
+  b.set(a);
+  return b;
+}
+
+/** values[i] = values[parent[i]] where values[i] < 0: in key order a parent comes before its children. */
+function inheritFromParent(values: Int32Array, parent: Int32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const p = parent[i]!;
+    if (values[i]! < 0 && p >= 0) values[i] = values[p]!;
+  }
+}
+
+/** out[at[i]] = values[i]. */
+function scatter(values: Int32Array, at: Int32Array, out: Int32Array): void {
+  for (let i = 0; i < at.length; i++) out[at[i]!] = values[i]!;
+}
+
+/** Marks the global keys a deck owns as members (-2) of a card. */
+function markOwned(member: Int32Array, own: Int32Array): void {
+  for (let i = 0; i < own.length; i++) member[own[i]!] = -2;
+}
+
+/**
+ * A card's keys — the members of the global keys (member[k] ≥ 0: override index; -2: a parent
+ * owns it; -1: not a member) — with each key's nearest shorter member and the override in force.
+ */
+function memberKeys(g: GlobalKeys, member: Int32Array, keys: string[], parent: Int32Array, globalOf: Int32Array, override: Int32Array): void {
+  const G = member.length;
+  const end = g.end;
+  // The nearest shorter member: a stack of members whose subtree the walk is still in.
+  const stack = new Int32Array(64);
+  let top = 0;
+  for (let k = 0, i = 0; k < G; k++) {
+    const m = member[k]!;
+    if (m === -1) continue;
+    while (top > 0 && k >= end[globalOf[stack[top - 1]!]!]!) top--;
+    const p = top > 0 ? stack[top - 1]! : -1;
+    parent[i] = p;
+    globalOf[i] = k;
+    keys[i] = g.keys[k]!;
+    // The longest override prefix of the key applies: its own, else its parent's.
+    override[i] = m >= 0 ? m : p >= 0 ? override[p]! : -1;
+    if (top === stack.length) throw new Error(`internal: prefix ${keys[i]} is deeper than ${stack.length} levels`);
+    stack[top++] = i;
+    i++;
+  }
+}
+
+/** How many global keys are members of a card (member[k] ≠ −1). */
+function countMembers(member: Int32Array): number {
+  let n = 0;
+  for (let k = 0; k < member.length; k++) if (member[k] !== -1) n++;
+  return n;
+}
+
+/**
+ * Per key i of a card and parent j: the parent's cost row in force (cost[i·P + j]; -1 none), how
+ * many parents have one (count[i]), and which of them holds the longest prefix (best[i]; equal
+ * lengths: the first parent listed) — the row that names the destination and type.
+ */
+function gatherCandidates(
+  globalOf: Int32Array, costAt: Int32Array[], lenAt: Uint8Array[], cost: Int32Array, count: Uint8Array, best: Int32Array,
+): void {
+  const P = costAt.length;
+  for (let i = 0; i < globalOf.length; i++) {
+    const k = globalOf[i]!;
+    let found = 0;
+    let b = -1;
+    let bLen = -1;
+    for (let j = 0; j < P; j++) {
+      const c = costAt[j]![k]!;
+      cost[i * P + j] = c;
+      if (c < 0) continue;
+      found++;
+      const len = lenAt[j]![k]!;
+      if (len > bLen) {
+        b = j;
+        bLen = len;
+      }
+    }
+    count[i] = found;
+    best[i] = b;
+  }
+}
+
+/** Per key with candidates: rate compact, then markup = max(percent of base + fixed, floor). */
+function sellRates(
+  cost: Int32Array, P: number, count: Uint8Array, costRate: Float64Array, mode: number,
+  percentMicros: number, fixed: number, floor: number, sell: Float64Array,
+): void {
+  for (let i = 0; i < count.length; i++) {
+    if (count[i] === 0) continue;
+    const base = compactRate(cost, i * P, P, costRate, mode);
+    sell[i] = base + Math.max(percentOf(base, percentMicros) + fixed, floor);
+  }
+}
+
+/** Rate compact of the candidates cost[from … from + P): min, max or mean rounded half away from zero. */
+function compactRate(cost: Int32Array, from: number, P: number, costRate: Float64Array, mode: number): number {
+  let found = 0;
+  let base = 0;
+  let sum = 0;
+  for (let j = 0; j < P; j++) {
+    const c = cost[from + j]!;
+    if (c < 0) continue;
+    const rate = costRate[c]!;
+    if (found === 0) base = rate;
+    else if (mode === COMPACT_MIN ? rate < base : mode === COMPACT_MAX ? rate > base : false) base = rate;
+    sum += rate;
+    found++;
+  }
+  if (mode !== COMPACT_AVERAGE) return base;
+  if (!Number.isSafeInteger(sum)) throw new RangeError('sum of amounts leaves the exact integer range');
+  return divRound(sum, found);
+}
+
+/**
+ * The rows in effect at asOf (effective date ≤ asOf) into live[0 … count), in row order; widens
+ * `window` to the latest such date and narrows its end to the earliest date after asOf.
+ */
+function rowsInForce(effective: Float64Array, asOf: number, live: Int32Array, window: EffectiveWindow): number {
+  let count = 0;
+  for (let r = 0; r < effective.length; r++) {
+    const at = effective[r]!;
+    if (at > asOf) {
+      if (window.until === 0 || at < window.until) window.until = at;
+      continue;
+    }
+    if (at > window.from) window.from = at;
+    live[count++] = r;
+  }
+  return count;
+}
+
+/** heads[r] = digitHead of the prefix of each live row; false (and heads unfinished) at the first that is not all digits. */
+function digitHeads(text: string[], live: Int32Array, count: number, heads: Float64Array): boolean {
+  for (let k = 0; k < count; k++) {
+    const r = live[k]!;
+    const h = digitHead(text[r]!);
+    if (Number.isNaN(h)) return false;
+    heads[r] = h;
+  }
+  return true;
+}
+
+/** Whether rows are already in `order`; with digit prefixes, heads decide unless equal. */
+function isSorted(rows: Int32Array, heads: Float64Array, digits: boolean, order: (a: number, b: number) => number): boolean {
+  for (let k = 1; k < rows.length; k++) {
+    const a = rows[k - 1]!, b = rows[k]!;
+    if (digits && heads[a]! < heads[b]!) continue;
+    if (order(a, b) >= 0) return false;
+  }
+  return true;
+}
+
+/** The last row of each run of rows with equal prefixes (rows sorted), into chosen; returns how many. */
+function lastOfEachPrefix(rows: Int32Array, text: string[], chosen: Int32Array): number {
+  let count = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    if (k + 1 < rows.length && text[rows[k + 1]!] === text[r]) continue;
+    chosen[count++] = r;
+  }
+  return count;
+}
+
+/** Prefix, length and head of each chosen row; heads null: NaN, "compare as text". */
+function describePrefixes(
+  text: string[], chosen: Int32Array, count: number, heads: Float64Array | null, prefixes: string[], head: Float64Array, len: Uint16Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const r = chosen[i]!;
+    const p = text[r]!;
+    prefixes[i] = p;
+    len[i] = p.length;
+    head[i] = heads ? heads[r]! : NaN;
+  }
+}
+
+/**
+ * Lossless compaction: drops (shape −1) a key whose shape and sell equal its parent key's.
+ * From the longest keys up, so a comparison always sees the parent's uncompacted value. Returns
+ * how many keys with a shape are kept.
+ */
+function compactKeys(shape: Int32Array, sell: Float64Array, parent: Int32Array): number {
+  let kept = 0;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i]! < 0) continue;
+    const p = parent[i]!;
+    if (p >= 0 && shape[p]! === shape[i]! && sell[p]! === sell[i]!) shape[i] = -1;
+    else kept++;
+  }
+  return kept;
 }

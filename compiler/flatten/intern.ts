@@ -23,7 +23,7 @@ export class TupleInterner {
   count = 0;
 
   /** The id of `t[0 … n)`, adding it if new. */
-  intern(t: ArrayLike<number>, n = t.length): number {
+  intern(t: Float64Array, n = t.length): number {
     const table = this.table;
     if (!table) throw new Error('internal: TupleInterner used after seal()');
     let h = 0x811c9dc5 ^ n;
@@ -125,11 +125,11 @@ export class TupleInterner {
 
 /**
  * Hash-consing of pairs of non-negative int32s (a shape is a (label, order) pair): millions of
- * them, so one Int32Array of [first, second, id] slots — a probe reads one cache line and never a
- * pool — and the pairs themselves in id order.
+ * them, so one Int32Array of [first, second, id + 1] slots — a probe reads one cache line and never
+ * a pool; 0 marks an empty slot, so a new table needs no filling — and the pairs in id order.
  */
 export class PairInterner {
-  private slots = new Int32Array(3 << 12).fill(-1);
+  private slots = new Int32Array(3 << 12);
   private mask = (1 << 12) - 1;
   private pairs = new Int32Array(2 << 12);
   count = 0;
@@ -137,16 +137,14 @@ export class PairInterner {
   intern(a: number, b: number): number {
     const slots = this.slots;
     const mask = this.mask;
-    let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 15;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = pairHash(a, b) & mask; ; slot = (slot + 1) & mask) {
       const at = 3 * slot;
-      const id = slots[at + 2]!;
+      const id = slots[at + 2]! - 1;
       if (id < 0) {
         const next = this.count++;
         slots[at] = a;
         slots[at + 1] = b;
-        slots[at + 2] = next;
+        slots[at + 2] = next + 1;
         if (2 * next + 2 > this.pairs.length) {
           const grown = new Int32Array(this.pairs.length * 2);
           grown.set(this.pairs);
@@ -175,24 +173,32 @@ export class PairInterner {
     this.pairs = this.pairs.slice(0, 2 * this.count);
   }
 
+  /**
+   * Doubles the table, walking the old one in slot order: a slot's pair lands at its old slot or
+   * that plus the old size, so the writes move forward through the new table instead of jumping
+   * across hundreds of MB as a walk in id order would. Ids are stored, so they stay what they were.
+   */
   private grow(): void {
+    const old = this.slots;
     const size = (this.mask + 1) * 2;
-    this.mask = size - 1;
-    this.slots = new Int32Array(3 * size).fill(-1);
-    const count = this.count;
-    this.count = 0;
-    const pairs = this.pairs;
-    // Re-insert in id order: ids stay what they were.
-    for (let id = 0; id < count; id++) {
-      const a = pairs[2 * id]!, b = pairs[2 * id + 1]!;
-      let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
-      h ^= h >>> 15;
-      let slot = h & this.mask;
-      while (this.slots[3 * slot + 2]! >= 0) slot = (slot + 1) & this.mask;
-      this.slots[3 * slot] = a;
-      this.slots[3 * slot + 1] = b;
-      this.slots[3 * slot + 2] = id;
+    const mask = size - 1;
+    const slots = new Int32Array(3 * size);
+    for (let at = 0; at < old.length; at += 3) {
+      const id = old[at + 2]!;
+      if (id === 0) continue;
+      const a = old[at]!, b = old[at + 1]!;
+      let slot = pairHash(a, b) & mask;
+      while (slots[3 * slot + 2]! !== 0) slot = (slot + 1) & mask;
+      slots[3 * slot] = a;
+      slots[3 * slot + 1] = b;
+      slots[3 * slot + 2] = id;
     }
-    this.count = count;
+    this.slots = slots;
+    this.mask = mask;
   }
+}
+
+function pairHash(a: number, b: number): number {
+  const h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  return h ^ (h >>> 15);
 }
