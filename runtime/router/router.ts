@@ -17,7 +17,9 @@ import type { Artefact } from '../artefact/decode.js';
 import * as F from '../artefact/format.js';
 import type { CallQuery, Decision, DecisionTarget, DroppedCandidate } from '../engine/decision.js';
 import { CidrIndex, type CidrEntry } from '../engine/cidr-index.js';
-import { buildCrTable, crc32FirstToken, crSelectByHash, crSelectRandom, type CrTable, type CrTarget } from '../engine/gateway-hash.js';
+import {
+  buildCrTable, CR_DEPENDS, crc32FirstToken, crFixedPick, crSelectByHash, crSelectRandom, type CrTable, type CrTarget,
+} from '../engine/gateway-hash.js';
 import { crc32Ascii } from '../engine/crc32.js';
 import { TokenBucketSet, monotonicMs } from '../engine/token-bucket.js';
 import {
@@ -45,6 +47,8 @@ const STRAT_WEIGHTED = F.STRATEGIES.indexOf('weighted');
 const STRAT_RR = F.STRATEGIES.indexOf('round-robin');
 const STRAT_RANDOM = F.STRATEGIES.indexOf('random');
 const MICROS = 1_000_000;
+const RATE_WIDTH = F.RATE.width;
+const RATE_RATE = F.RATE.at.rate;
 
 /** Longest matching entry of a set of digit prefixes: a small 10-ary trie in one Int32Array. */
 class PrefixMatcher {
@@ -129,6 +133,11 @@ interface CarrierInfo {
   /** carrierroute selection over its gateways; null when none can be chosen. */
   cr: CrTable | null;
   crError: string;
+  /**
+   * Hash distributions: the gateway (index within the carrier, or -1) every hash gives when the
+   * choice does not depend on it (one gateway, say), so no CRC is computed; else CR_DEPENDS.
+   */
+  fixedPick: number;
 }
 
 interface TableInfo {
@@ -155,6 +164,14 @@ export function microsText(micros: number): string {
 
 function uriHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The pieces joined into one flat string. `a + b` of long strings is a rope that every reader of
+ * a URI built from it would walk again; a string made once per artefact should be flat.
+ */
+function flat(...parts: string[]): string {
+  return parts.join('');
 }
 
 function safeRegex(source: string): RegExp {
@@ -199,6 +216,12 @@ export class Router {
   /** Per deck: its carrier's egress rewriting, with the deck's own tech prefix (an
    * Interconnect-Made-Easy card's `tech_prefix`) after the carrier's. */
   private readonly deckEgress: EgressRewrite[] = [];
+  /** Per deck: `sip:` + its egress tech prefix + egress prefix — a target URI up to the number. */
+  private readonly deckHead: string[] = [];
+  /** Per deck: leading digits its carrier strips. */
+  private readonly deckStrip: Int32Array;
+  /** Per gateway: its carrier's egress suffix + `@host:port;transport=…` — a target URI after the number. */
+  private readonly gatewayTail: string[];
   private readonly buckets: TokenBucketSet;
   private readonly slotRoute: number;
   private readonly slotCarrier: number;
@@ -294,15 +317,27 @@ export class Router {
         gatewayCount: a.carriers[b + CA.at.gatewayCount]!,
         cr: null,
         crError: '',
+        fixedPick: CR_DEPENDS,
       };
       this.carriers.push(info);
       this.carrierIndex.set(info.id, c);
       this.buildCarrierTable(c);
     }
+    this.deckStrip = new Int32Array(nDecks);
     for (let d = 0; d < nDecks; d++) {
       const e = this.carriers[this.deckCarrier[d]!]!.egress;
       const own = this.strs[a.decks[d * D.width + D.at.techPrefix]!]!;
-      this.deckEgress.push(own === '' ? e : { ...e, techPrefix: e.techPrefix + own });
+      const egress = own === '' ? e : { ...e, techPrefix: e.techPrefix + own };
+      this.deckEgress.push(egress);
+      // 'sip:' + rewriteCalled(number, egress, IDENTITY) + gatewaySuffix, cut where the number goes.
+      this.deckHead.push(flat('sip:', egress.techPrefix, egress.prefix));
+      this.deckStrip[d] = egress.strip;
+    }
+    this.gatewayTail = this.gatewaySuffix.slice();
+    for (const info of this.carriers) {
+      for (let g = info.gatewayFirst; g < info.gatewayFirst + info.gatewayCount && g < nGw; g++) {
+        this.gatewayTail[g] = flat(info.egress.suffix, this.gatewaySuffix[g]!);
+      }
     }
 
     // Customers and routes.
@@ -559,9 +594,12 @@ export class Router {
     if (built.ok) {
       info.cr = built.table;
       info.crError = '';
+      const fixed = crFixedPick(built.table);
+      info.fixedPick = fixed >= 0 && this.gatewayEnabled[first + fixed] !== 1 ? -1 : fixed;
     } else {
       info.cr = null;
       info.crError = built.error;
+      info.fixedPick = -1;
     }
   }
 
@@ -825,20 +863,32 @@ export class Router {
     const max = this.maxTargets;
     const now = this.limitsOn ? this.monotonic() : 0;
     let cpsDrops = 0;
+    // Read once: the calls in the loop would make the compiler load these fields again each time.
+    const lists = a.lists;
+    const rates = a.rates;
+    const viewDeck = this.viewDeck;
+    const deckCarrier = this.deckCarrier;
+    const carriers = this.carriers;
+    const deckId = this.deckId;
+    const gatewayId = this.gatewayId;
+    const moneyValue = this.moneyValue;
+    const moneyText = this.moneyText;
+    // Without called-number actions a URI is head(deck) + number less its strip + tail(gateway).
+    const plain = route.called.ops.length === 0;
     for (let k = 0; k < n && targets.length < max; k++) {
       const position = order[k]!;
-      const deck = this.viewDeck[a.lists[candAt + 1 + position]!]!;
-      const c = this.deckCarrier[deck]!;
-      const carrier = this.carriers[c]!;
+      const deck = viewDeck[lists[candAt + 1 + position]!]!;
+      const c = deckCarrier[deck]!;
+      const carrier = carriers[c]!;
       if (!carrier.enabled) {
-        dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'carrier-disabled' });
-        if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): carrier disabled`);
+        dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'carrier-disabled' });
+        if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): carrier disabled`);
         continue;
       }
       const g = this.pickGateway(carrier, q, to, from);
       if (g < 0) {
-        dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'no-gateway' });
-        if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): no enabled gateway${carrier.crError ? ` (${carrier.crError})` : ''}`);
+        dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'no-gateway' });
+        if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): no enabled gateway${carrier.crError ? ` (${carrier.crError})` : ''}`);
         continue;
       }
       const gw = carrier.gatewayFirst + g;
@@ -847,25 +897,31 @@ export class Router {
         this.pair[1] = this.slotGateway + gw;
         if (this.buckets.takeAll(this.pair, now) >= 0) {
           cpsDrops++;
-          dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'cps' });
-          if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): carrier or gateway ${this.gatewayId[gw]} at its CPS limit`);
+          dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'cps' });
+          if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): carrier or gateway ${gatewayId[gw]} at its CPS limit`);
           continue;
         }
       }
       const rate = priced[position]!;
       if (rate < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
-      const rb = rate * F.RATE.width;
-      const cost = this.moneyValue[a.rates[rb + F.RATE.at.rate]!]!;
-      const user = rewriteCalled(number, this.deckEgress[deck]!, route.called);
+      const costIdx = rates[rate * RATE_WIDTH + RATE_RATE]!;
+      const cost = moneyValue[costIdx]!;
+      let uri: string;
+      if (plain) {
+        const strip = this.deckStrip[deck]!;
+        uri = this.deckHead[deck]! + (strip === 0 ? number : strip >= number.length ? '' : number.slice(strip)) + this.gatewayTail[gw]!;
+      } else {
+        uri = 'sip:' + rewriteCalled(number, this.deckEgress[deck]!, route.called) + this.gatewaySuffix[gw]!;
+      }
       targets.push({
-        uri: 'sip:' + user + this.gatewaySuffix[gw]!,
+        uri,
         carrier: carrier.id,
-        gateway: this.gatewayId[gw]!,
-        card: this.deckId[deck]!,
-        cost: this.moneyText[a.rates[rb + F.RATE.at.rate]!]!,
+        gateway: gatewayId[gw]!,
+        card: deckId[deck]!,
+        cost: moneyText[costIdx]!,
         margin: this.marginText(sell - cost),
       });
-      if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${this.deckId[deck]}) via ${this.gatewayId[gw]}: cost ${this.moneyText[a.rates[rb + F.RATE.at.rate]!]}, margin ${microsText(sell - cost)} → ${targets[targets.length - 1]!.uri}`);
+      if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${deckId[deck]}) via ${gatewayId[gw]}: cost ${moneyText[costIdx]}, margin ${microsText(sell - cost)} → ${uri}`);
     }
     if (trace && n > max && targets.length === max) trace.push(`  (network maxTargets ${max}: further candidates not offered)`);
     if (targets.length === 0) {
@@ -997,6 +1053,7 @@ export class Router {
       const g = crSelectRandom(cr, this.random);
       return g >= 0 && this.gatewayEnabled[carrier.gatewayFirst + g] === 1 ? g : -1;
     }
+    if (carrier.fixedPick !== CR_DEPENDS) return carrier.fixedPick;
     // One CRC per source and call, however many carriers hash over it.
     const source = carrier.distribution;
     let hash: number;
