@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact } from '../compiler/encode/encode.js';
 import { decodeArtefact } from '../runtime/artefact/decode.js';
-import { Router } from '../runtime/router/router.js';
+import { microsText, Router } from '../runtime/router/router.js';
+import { formatMoney } from '../compiler/money.js';
 import type { Decision } from '../runtime/engine/decision.js';
 import { newReferenceState, referenceDecide } from './reference/semantics.js';
 import { cases, comparable, meets, type ConformanceCase } from './conformance/cases.js';
@@ -122,6 +123,14 @@ describe('Router robustness', () => {
     expect(router.decide({ src: '198.51.100.7', to: '4930123' }).trace).toBeUndefined();
     const trace = router.decide({ src: '198.51.100.7', to: '4930123', explain: true }).trace!;
     expect(trace.join('\n')).toMatch(/customer acme[\s\S]*ingress route any[\s\S]*prefix 4930[\s\S]*302/);
+  });
+
+  it('writes money as canonical decimal text (microsText), as the compiler\'s formatMoney does', () => {
+    const check = (m: number) => expect(microsText(m), `${m}`).toBe(formatMoney(m));
+    for (const m of [0, 1, -1, 10, 70, -70, 100, 999, 1000, 1270, 12_500, 115_000, 999_999, 1_000_000, -1_000_000, 1_000_001,
+      999_999_999, 1_000_000_000, -1_000_000_000, 1_000_000_070, 123_456_789_012, -(2 ** 52)]) check(m);
+    for (let m = -2_000_000; m <= 2_000_000; m += 7) check(m);
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (m) => { check(m); }), { numRuns: 5000 });
   });
 
   it('setGatewayEnabled reports unknown carriers and gateways', () => {

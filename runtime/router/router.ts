@@ -148,12 +148,41 @@ interface TableInfo {
   weights: Float64Array | null;
 }
 
-/** Micro-units to canonical decimal text: 12500 → "0.0125", 115000 → "0.115". */
+// Pieces of decimal text made once, so that a money amount's text is two or three joins of short
+// flat strings instead of number-to-string conversions (margins differ from call to call).
+const WHOLE_PIECES = 1000;
+/** `${w}` and `-${w}`, and the same followed by '.', for whole units w < WHOLE_PIECES. */
+const WHOLE_TEXT: string[] = [];
+const NEG_WHOLE_TEXT: string[] = [];
+const WHOLE_DOT: string[] = [];
+const NEG_WHOLE_DOT: string[] = [];
+/** Three digits, zero-padded ("007"); and the same without trailing zeros ("07" for 70, "" for 0). */
+const DIGITS3: string[] = [];
+const DIGITS3_TRIMMED: string[] = [];
+for (let i = 0; i < 1000; i++) {
+  WHOLE_TEXT.push(`${i}`);
+  NEG_WHOLE_TEXT.push(`-${i}`);
+  WHOLE_DOT.push(`${i}.`);
+  NEG_WHOLE_DOT.push(`-${i}.`);
+  const d = `${1000 + i}`.slice(1);
+  DIGITS3.push(d);
+  DIGITS3_TRIMMED.push(d.replace(/0+$/, ''));
+}
+
+/** Micro-units to canonical decimal text: 12500 → "0.0125", 115000 → "0.115", -70 → "-0.00007". */
 export function microsText(micros: number): string {
   const negative = micros < 0;
   const abs = negative ? -micros : micros;
   const whole = Math.floor(abs / MICROS);
   const frac = abs - whole * MICROS;
+  if (whole < WHOLE_PIECES && frac === Math.floor(frac)) {
+    // frac = 1000·hi + lo: "0." + "001" + "27" for 1270 micros.
+    if (frac === 0) return negative ? NEG_WHOLE_TEXT[whole]! : WHOLE_TEXT[whole]!;
+    const head = negative ? NEG_WHOLE_DOT[whole]! : WHOLE_DOT[whole]!;
+    const hi = Math.floor(frac / 1000);
+    const lo = frac - hi * 1000;
+    return lo === 0 ? head + DIGITS3_TRIMMED[hi]! : head + DIGITS3[hi]! + DIGITS3_TRIMMED[lo]!;
+  }
   if (frac === 0) return negative ? '-' + whole : '' + whole;
   // 1_000_000 + frac has exactly seven digits: drop the leading 1 and the trailing zeros.
   const digits = '' + (MICROS + frac);
