@@ -422,6 +422,12 @@ export const cases: ConformanceCase[] = [
     calls: [{ query: call('493012345'), expect: { carriers: ['b', 'a'], dropped: ['no-gateway'] } }],
   },
   {
+    name: 'a dropped candidate makes room under maxTargets for the next one, with its own cost',
+    repo: () => base({ tweak: (r) => { r.network.maxTargets = 2; } }),
+    disable: [['c', 'gw1']],
+    calls: [{ query: call('493012345'), expect: { carriers: ['b', 'a'], dropped: ['no-gateway'] } }],
+  },
+  {
     name: 'a backup gateway an admin disabled too takes no calls: the carrier is dropped',
     repo: () => base({ tweak: (r) => gateways(r.carriers.get('b')!, [{ id: 'g1', enabled: false, backup: 'g2' }, { id: 'g2', weight: 0.000001 }]) }),
     disable: [['b', 'g2']],
