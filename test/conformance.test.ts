@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact } from '../compiler/encode/encode.js';
 import { decodeArtefact } from '../runtime/artefact/decode.js';
-import { Router } from '../runtime/router/router.js';
+import { microsText, Router } from '../runtime/router/router.js';
+import { formatMoney } from '../compiler/money.js';
 import type { Decision } from '../runtime/engine/decision.js';
 import { newReferenceState, referenceDecide } from './reference/semantics.js';
 import { cases, comparable, meets, type ConformanceCase } from './conformance/cases.js';
@@ -51,6 +52,15 @@ const implementations: Implementation[] = [
       return (q) => router.decide(q);
     },
   },
+  {
+    // The same with the costs read ahead, as on a large artefact (Router option costsAheadAbove).
+    name: 'router, costs read ahead',
+    prepare(c, repo, clock) {
+      const router = new Router(compile(repo), { random: sequence(c.random ?? DEFAULT_RANDOM), monotonic: () => clock.now, clock: () => 0, costsAheadAbove: 0 });
+      for (const [carrier, gw] of c.disable ?? []) expect(router.setGatewayEnabled(carrier, gw, false)).toBe(true);
+      return (q) => router.decide(q);
+    },
+  },
 ];
 
 describe('decision conformance', () => {
@@ -76,7 +86,7 @@ describe('decision conformance', () => {
           results.set(impl.name, out);
         });
       }
-      it('reference and router decide every call identically', () => {
+      it('reference and routers decide every call identically', () => {
         const repo = c.repo();
         const per = implementations.map((impl) => {
           const clock = { now: 0 };
@@ -86,7 +96,7 @@ describe('decision conformance', () => {
             return comparable(decide(call.query));
           });
         });
-        expect(per[1]).toEqual(per[0]);
+        for (let i = 1; i < per.length; i++) expect(per[i], implementations[i]!.name).toEqual(per[0]);
       });
     });
   }
@@ -122,6 +132,14 @@ describe('Router robustness', () => {
     expect(router.decide({ src: '198.51.100.7', to: '4930123' }).trace).toBeUndefined();
     const trace = router.decide({ src: '198.51.100.7', to: '4930123', explain: true }).trace!;
     expect(trace.join('\n')).toMatch(/customer acme[\s\S]*ingress route any[\s\S]*prefix 4930[\s\S]*302/);
+  });
+
+  it('writes money as canonical decimal text (microsText), as the compiler\'s formatMoney does', () => {
+    const check = (m: number) => expect(microsText(m), `${m}`).toBe(formatMoney(m));
+    for (const m of [0, 1, -1, 10, 70, -70, 100, 999, 1000, 1270, 12_500, 115_000, 999_999, 1_000_000, -1_000_000, 1_000_001,
+      999_999_999, 1_000_000_000, -1_000_000_000, 1_000_000_070, 123_456_789_012, -(2 ** 52)]) check(m);
+    for (let m = -2_000_000; m <= 2_000_000; m += 7) check(m);
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (m) => { check(m); }), { numRuns: 5000 });
   });
 
   it('setGatewayEnabled reports unknown carriers and gateways', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32, crc32Ascii, crc32Update, crc32Utf8 } from '../runtime/engine/crc32.js';
 import { parseSipRequest } from '../runtime/sip/message.js';
 import {
-  buildCrTable, crc32FirstToken, crHash, crNofallbackSelectByHash, crSelectByCallId, crSelectByHash, crSelectRandom, type CrTarget,
+  buildCrTable, CR_DEPENDS, crc32FirstToken, crFixedPick, crHash, crNofallbackSelectByHash, crSelectByCallId, crSelectByHash, crSelectRandom, type CrTarget,
 } from '../runtime/engine/gateway-hash.js';
 
 function table(targets: CrTarget[], precision: 'float32' | 'float64' = 'float32') {
@@ -31,6 +31,45 @@ describe('CRC-32 as Kamailio core crc32_uint computes it', () => {
     expect(crc32FirstToken('  abc def')).toBe(crc32Ascii('abc'));
     expect(crc32FirstToken('abc\t')).toBe(crc32Ascii('abc'));
     expect(crc32FirstToken('')).toBe(crc32Ascii(''));
+    // C isspace is exactly \t \n \v \f \r and space: \b (8) and \x0e (14) belong to the token.
+    expect(crc32FirstToken('\v\f\r\n ab\bc\x0e\rdef')).toBe(crc32Ascii('ab\bc\x0e'));
+  });
+
+  it('takes four bytes at a time and the rest one by one, with the result of the byte loop', () => {
+    // The byte-at-a-time definition, low byte of each code unit (latin1).
+    const T = Array.from({ length: 256 }, (_, n) => {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      return c;
+    });
+    const bytewise = (s: string, start: number, end: number) => {
+      let c = -1;
+      for (let i = start; i < end; i++) c = T[(c ^ s.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+      return ~c >>> 0;
+    };
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+    for (let len = 0; len < 40; len++) {
+      let s = '';
+      for (let i = 0; i < len; i++) s += String.fromCharCode(i % 7 === 6 ? next() & 0xffff : next() & 0xff);
+      expect(crc32Ascii(s)).toBe(bytewise(s, 0, len));
+      for (let start = 0; start <= Math.min(len, 5); start++) {
+        expect(crc32Ascii(s, start, len - (len > start + 2 ? 1 : 0))).toBe(bytewise(s, start, len - (len > start + 2 ? 1 : 0)));
+      }
+    }
+    // First tokens: whitespace and other control characters anywhere.
+    const alphabet = ' \t\n\v\f\r\x00\x08\x0e\x1f!@-.09AZaz~\x7f\xa0\xff\u0100\u2028';
+    const space = (c: number) => c === 32 || (c >= 9 && c <= 13);
+    for (let trial = 0; trial < 3000; trial++) {
+      let s = '';
+      const len = next() % 30;
+      for (let i = 0; i < len; i++) s += next() % 3 === 0 ? alphabet[next() % alphabet.length] : String.fromCharCode(33 + (next() % 90));
+      let start = 0;
+      while (start < s.length && space(s.charCodeAt(start))) start++;
+      let end = start;
+      while (end < s.length && !space(s.charCodeAt(end))) end++;
+      expect(crc32FirstToken(s)).toBe(bytewise(s, start, end));
+    }
   });
 });
 
@@ -99,6 +138,30 @@ describe('carrierroute cr_route selection', () => {
     const t = table([{ prob: 1, enabled: false }, { prob: 1, enabled: false }]);
     expect(t.diceMax).toBe(0);
     expect(crSelectByCallId(t, 'x')).toBe(-1);
+  });
+
+  it('knows when the pick does not depend on the hash (crFixedPick)', () => {
+    const cases: CrTarget[][] = [
+      [{ prob: 1, enabled: true }],
+      [{ prob: 1, enabled: false }, { prob: 1, enabled: false }],
+      [{ prob: 0.5, enabled: true }, { prob: 0.5, enabled: true }],
+      [{ prob: 1, enabled: true }, { prob: 0, enabled: true }],
+      // input 0 off with backup hash index 2 (input 1, hashless list [1, 0]… → both ranges → input 1)
+      [{ prob: 1, enabled: false, backup: 2 }, { prob: 1, enabled: true }],
+      [{ prob: 1, enabled: false, backup: 1 }, { prob: 1, enabled: true }, { prob: 1, enabled: false }],
+      [{ prob: 0.0004, enabled: true }, { prob: 1, enabled: true }],
+      [{ prob: 0.7, enabled: true, hashIndex: 2 }, { prob: 0.3, enabled: false, backup: 2 }],
+    ];
+    for (const targets of cases) {
+      const t = table(targets);
+      const fixed = crFixedPick(t);
+      const seen = new Set<number>();
+      for (let d = 0; d < Math.max(t.diceMax, 1); d++) seen.add(crSelectByHash(t, d));
+      if (fixed === CR_DEPENDS) expect(seen.size).toBeGreaterThan(1);
+      else expect([...seen]).toEqual([fixed]);
+    }
+    expect(crFixedPick(table([{ prob: 1, enabled: true }]))).toBe(0);
+    expect(crFixedPick(table([{ prob: 0.5, enabled: true }, { prob: 0.5, enabled: true }]))).toBe(CR_DEPENDS);
   });
 
   it('cr_nofallback_route takes hash index hash % max_targets + 1', () => {

@@ -26,7 +26,7 @@
 // Everything is precomputed into typed arrays when an artefact is loaded; a pick is a CRC over
 // the Call-ID plus a short binary search, with no allocation.
 
-import { crc32Ascii } from './crc32.js';
+import { crc32Ascii, crc32Fold1, crc32Fold4 } from './crc32.js';
 
 /** carrierroute's DICE_MAX: probabilities are scaled by it into integer ranges. */
 export const DICE_MAX = 1000;
@@ -170,6 +170,32 @@ export function crSelectByHash(table: CrTable, hash: number): number {
   return table.pick[position(table, (hash >>> 0) % table.diceMax)]!;
 }
 
+/** What `crFixedPick` returns when the pick depends on the hash. */
+export const CR_DEPENDS = -2;
+
+/**
+ * The input index every hash selects (or -1: every hash selects nothing) when the choice does not
+ * depend on the hash, else CR_DEPENDS. One target, or several whose reachable ranges all lead to
+ * the same one (a disabled target whose backup is the only other), need no hash at all:
+ * `[{prob: 1, enabled: true}]` → 0 for every Call-ID.
+ */
+export function crFixedPick(table: CrTable): number {
+  if (table.diceMax === 0) return -1;
+  // Position j is reachable iff its range [diceTo[j-1], diceTo[j]) is not empty.
+  let fixed = CR_DEPENDS;
+  let prev = 0;
+  for (let j = 0; j < table.size; j++) {
+    const to = table.diceTo[j]!;
+    if (to > prev) {
+      const p = table.pick[j]!;
+      if (fixed === CR_DEPENDS) fixed = p;
+      else if (fixed !== p) return CR_DEPENDS;
+    }
+    prev = to;
+  }
+  return fixed;
+}
+
 /** `cr_route(..., "call_id")`: the input index of the target Kamailio picks for this Call-ID, or -1. */
 export function crSelectByCallId(table: CrTable, callId: string): number {
   return crSelectByHash(table, crc32FirstToken(callId));
@@ -222,20 +248,34 @@ export function crHash(source: CrHashSource, f: CrHashFields): number {
   }
 }
 
-function isCSpace(c: number): boolean {
-  // C isspace: space, \t, \n, \v, \f, \r
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
 /**
  * CRC-32 of the first token of a header value, as carrierroute's `first_token`: leading
  * whitespace skipped, the token ends at the next whitespace. `"  abc def"` hashes as `"abc"`.
+ * (`crc32Ascii(value, start, end)` over the token, in one pass: four characters at a time while
+ * none of them can be whitespace, i.e. all are above 32, then one by one.)
  */
 export function crc32FirstToken(value: string): number {
-  let start = 0;
   const len = value.length;
-  while (start < len && isCSpace(value.charCodeAt(start))) start++;
-  let end = start;
-  while (end < len && !isCSpace(value.charCodeAt(end))) end++;
-  return crc32Ascii(value, start, end);
+  // C isspace: space, \t, \n, \v, \f, \r — i.e. 32, or 9..13 ((c - 9) >>> 0 <= 4).
+  let i = 0;
+  while (i < len) {
+    const c = value.charCodeAt(i);
+    if (c !== 32 && (c - 9) >>> 0 > 4) break;
+    i++;
+  }
+  let crc = -1;
+  for (const stop = len - 3; i < stop; i += 4) {
+    const c0 = value.charCodeAt(i);
+    const c1 = value.charCodeAt(i + 1);
+    const c2 = value.charCodeAt(i + 2);
+    const c3 = value.charCodeAt(i + 3);
+    if (c0 <= 32 || c1 <= 32 || c2 <= 32 || c3 <= 32) break;
+    crc = crc32Fold4(crc, c0, c1, c2, c3);
+  }
+  for (; i < len; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 32 || (c - 9) >>> 0 <= 4) break;
+    crc = crc32Fold1(crc, c);
+  }
+  return ~crc >>> 0;
 }

@@ -17,7 +17,9 @@ import type { Artefact } from '../artefact/decode.js';
 import * as F from '../artefact/format.js';
 import type { CallQuery, Decision, DecisionTarget, DroppedCandidate } from '../engine/decision.js';
 import { CidrIndex, type CidrEntry } from '../engine/cidr-index.js';
-import { buildCrTable, crc32FirstToken, crSelectByHash, crSelectRandom, type CrTable, type CrTarget } from '../engine/gateway-hash.js';
+import {
+  buildCrTable, CR_DEPENDS, crc32FirstToken, crFixedPick, crSelectByHash, crSelectRandom, type CrTable, type CrTarget,
+} from '../engine/gateway-hash.js';
 import { crc32Ascii } from '../engine/crc32.js';
 import { TokenBucketSet, monotonicMs } from '../engine/token-bucket.js';
 import {
@@ -34,6 +36,11 @@ export interface RouterOptions {
   clock?: () => number;
   /** Enforce CPS limits (default true). Route tests and `explain` turn them off. */
   limits?: boolean;
+  /**
+   * Read the costs of a call's first candidates ahead, in one pass, when the artefact's rate rows
+   * and amounts take more than this many bytes (default 1 MiB; 0: always). Only speed differs.
+   */
+  costsAheadAbove?: number;
 }
 
 /** Reason indexes (F.REASON_KEYS order). */
@@ -45,6 +52,8 @@ const STRAT_WEIGHTED = F.STRATEGIES.indexOf('weighted');
 const STRAT_RR = F.STRATEGIES.indexOf('round-robin');
 const STRAT_RANDOM = F.STRATEGIES.indexOf('random');
 const MICROS = 1_000_000;
+const RATE_WIDTH = F.RATE.width;
+const RATE_RATE = F.RATE.at.rate;
 
 /** Longest matching entry of a set of digit prefixes: a small 10-ary trie in one Int32Array. */
 class PrefixMatcher {
@@ -129,6 +138,11 @@ interface CarrierInfo {
   /** carrierroute selection over its gateways; null when none can be chosen. */
   cr: CrTable | null;
   crError: string;
+  /**
+   * Hash distributions: the gateway (index within the carrier, or -1) every hash gives when the
+   * choice does not depend on it (one gateway, say), so no CRC is computed; else CR_DEPENDS.
+   */
+  fixedPick: number;
 }
 
 interface TableInfo {
@@ -139,12 +153,41 @@ interface TableInfo {
   weights: Float64Array | null;
 }
 
-/** Micro-units to canonical decimal text: 12500 → "0.0125", 115000 → "0.115". */
+// Pieces of decimal text made once, so that a money amount's text is two or three joins of short
+// flat strings instead of number-to-string conversions (margins differ from call to call).
+const WHOLE_PIECES = 1000;
+/** `${w}` and `-${w}`, and the same followed by '.', for whole units w < WHOLE_PIECES. */
+const WHOLE_TEXT: string[] = [];
+const NEG_WHOLE_TEXT: string[] = [];
+const WHOLE_DOT: string[] = [];
+const NEG_WHOLE_DOT: string[] = [];
+/** Three digits, zero-padded ("007"); and the same without trailing zeros ("07" for 70, "" for 0). */
+const DIGITS3: string[] = [];
+const DIGITS3_TRIMMED: string[] = [];
+for (let i = 0; i < 1000; i++) {
+  WHOLE_TEXT.push(`${i}`);
+  NEG_WHOLE_TEXT.push(`-${i}`);
+  WHOLE_DOT.push(`${i}.`);
+  NEG_WHOLE_DOT.push(`-${i}.`);
+  const d = `${1000 + i}`.slice(1);
+  DIGITS3.push(d);
+  DIGITS3_TRIMMED.push(d.replace(/0+$/, ''));
+}
+
+/** Micro-units to canonical decimal text: 12500 → "0.0125", 115000 → "0.115", -70 → "-0.00007". */
 export function microsText(micros: number): string {
   const negative = micros < 0;
   const abs = negative ? -micros : micros;
   const whole = Math.floor(abs / MICROS);
   const frac = abs - whole * MICROS;
+  if (whole < WHOLE_PIECES && frac === Math.floor(frac)) {
+    // frac = 1000·hi + lo: "0." + "001" + "27" for 1270 micros.
+    if (frac === 0) return negative ? NEG_WHOLE_TEXT[whole]! : WHOLE_TEXT[whole]!;
+    const head = negative ? NEG_WHOLE_DOT[whole]! : WHOLE_DOT[whole]!;
+    const hi = Math.floor(frac / 1000);
+    const lo = frac - hi * 1000;
+    return lo === 0 ? head + DIGITS3_TRIMMED[hi]! : head + DIGITS3[hi]! + DIGITS3_TRIMMED[lo]!;
+  }
   if (frac === 0) return negative ? '-' + whole : '' + whole;
   // 1_000_000 + frac has exactly seven digits: drop the leading 1 and the trailing zeros.
   const digits = '' + (MICROS + frac);
@@ -155,6 +198,14 @@ export function microsText(micros: number): string {
 
 function uriHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The pieces joined into one flat string. `a + b` of long strings is a rope that every reader of
+ * a URI built from it would walk again; a string made once per artefact should be flat.
+ */
+function flat(...parts: string[]): string {
+  return parts.join('');
 }
 
 function safeRegex(source: string): RegExp {
@@ -199,6 +250,12 @@ export class Router {
   /** Per deck: its carrier's egress rewriting, with the deck's own tech prefix (an
    * Interconnect-Made-Easy card's `tech_prefix`) after the carrier's. */
   private readonly deckEgress: EgressRewrite[] = [];
+  /** Per deck: `sip:` + its egress tech prefix + egress prefix — a target URI up to the number. */
+  private readonly deckHead: string[] = [];
+  /** Per deck: leading digits its carrier strips. */
+  private readonly deckStrip: Int32Array;
+  /** Per gateway: its carrier's egress suffix + `@host:port;transport=…` — a target URI after the number. */
+  private readonly gatewayTail: string[];
   private readonly buckets: TokenBucketSet;
   private readonly slotRoute: number;
   private readonly slotCarrier: number;
@@ -208,6 +265,13 @@ export class Router {
   private readonly order: Int32Array;
   /** Per candidate position: its RATES row for the current number (-1 none). */
   private readonly priced: Int32Array;
+  /** Per place k of the candidate order, for the first maxTargets: the MONEY index of its cost (-1 none). */
+  private readonly costAt: Int32Array;
+  /** … its amount, and its text. */
+  private readonly costValue: Float64Array;
+  private readonly costText: string[];
+  /** Read the costs ahead (offer): the rate rows and amounts are too many to stay in the CPU caches. */
+  private readonly costsAhead: boolean;
   /** CRC32 per hash source (CARRIER.distribution) for the current call; bit s of hashesKnown set once computed. */
   private readonly hashes = new Float64Array(8);
   private hashesKnown = 0;
@@ -294,15 +358,27 @@ export class Router {
         gatewayCount: a.carriers[b + CA.at.gatewayCount]!,
         cr: null,
         crError: '',
+        fixedPick: CR_DEPENDS,
       };
       this.carriers.push(info);
       this.carrierIndex.set(info.id, c);
       this.buildCarrierTable(c);
     }
+    this.deckStrip = new Int32Array(nDecks);
     for (let d = 0; d < nDecks; d++) {
       const e = this.carriers[this.deckCarrier[d]!]!.egress;
       const own = this.strs[a.decks[d * D.width + D.at.techPrefix]!]!;
-      this.deckEgress.push(own === '' ? e : { ...e, techPrefix: e.techPrefix + own });
+      const egress = own === '' ? e : { ...e, techPrefix: e.techPrefix + own };
+      this.deckEgress.push(egress);
+      // 'sip:' + rewriteCalled(number, egress, IDENTITY) + gatewaySuffix, cut where the number goes.
+      this.deckHead.push(flat('sip:', egress.techPrefix, egress.prefix));
+      this.deckStrip[d] = egress.strip;
+    }
+    this.gatewayTail = this.gatewaySuffix.slice();
+    for (const info of this.carriers) {
+      for (let g = info.gatewayFirst; g < info.gatewayFirst + info.gatewayCount && g < nGw; g++) {
+        this.gatewayTail[g] = flat(info.egress.suffix, this.gatewaySuffix[g]!);
+      }
     }
 
     // Customers and routes.
@@ -441,6 +517,13 @@ export class Router {
     for (let v = 0; v < a.counts.views; v++) this.viewDeck[v] = a.views[v * F.VIEW.width + F.VIEW.at.deck]!;
     this.order = new Int32Array(maxCands);
     this.priced = new Int32Array(maxCands);
+    this.costAt = new Int32Array(maxCands);
+    this.costValue = new Float64Array(maxCands);
+    this.costText = new Array<string>(maxCands).fill('');
+    // Past about a megabyte of rate rows and amounts, reading a cost is a cache miss (the 113 MB bench
+    // artefact: 167k rows, 126k amounts → +8–10 % decisions per CPU-s); below, reading ahead is an
+    // extra pass for nothing (the demo: −5 %).
+    this.costsAhead = a.rates.length * 4 + nMoney * 16 > (options.costsAheadAbove ?? 1 << 20);
     this.rr = new Uint32Array(a.counts.tables);
 
     // CPS buckets: customers, routes, carriers, gateways.
@@ -559,9 +642,12 @@ export class Router {
     if (built.ok) {
       info.cr = built.table;
       info.crError = '';
+      const fixed = crFixedPick(built.table);
+      info.fixedPick = fixed >= 0 && this.gatewayEnabled[first + fixed] !== 1 ? -1 : fixed;
     } else {
       info.cr = null;
       info.crError = built.error;
+      info.fixedPick = -1;
     }
   }
 
@@ -777,6 +863,16 @@ export class Router {
       return this.reject(R_DNC, cust.id, route.id, trace);
     }
 
+    return this.offer(q, trace, cust, route, number, to, from, cli);
+  }
+
+  /**
+   * Stages 4 to 6 for the chosen route: the trie walk, the candidates, the answer. A method of its
+   * own so that the compiler inlines the helpers of each half into it (one function holding
+   * everything ran out of its inlining budget half way).
+   */
+  private offer(q: CallQuery, trace: string[] | null, cust: CustomerInfo, route: RouteInfo, number: string, to: string, from: string, cli: string): Decision {
+    const a = this.artefact;
     // 4. The trie walk.
     const t = route.table;
     const table = this.tables[t]!;
@@ -825,20 +921,51 @@ export class Router {
     const max = this.maxTargets;
     const now = this.limitsOn ? this.monotonic() : 0;
     let cpsDrops = 0;
+    // Read once: the calls in the loop would make the compiler load these fields again each time.
+    const lists = a.lists;
+    const rates = a.rates;
+    const viewDeck = this.viewDeck;
+    const deckCarrier = this.deckCarrier;
+    const carriers = this.carriers;
+    const deckId = this.deckId;
+    const gatewayId = this.gatewayId;
+    const moneyValue = this.moneyValue;
+    const moneyText = this.moneyText;
+    // Without called-number actions a URI is head(deck) + number less its strip + tail(gateway).
+    const plain = route.called.ops.length === 0;
+    // The costs of the candidates likely to be offered (the first maxTargets in order), read in
+    // passes with nothing else between the reads: on a large artefact each read is a cache miss,
+    // and misses that do not wait for one another overlap. Candidates further down the order
+    // (reached only when some are dropped) are read as they come.
+    const ahead = !this.costsAhead ? 0 : n < max ? n : max;
+    const costAt = this.costAt;
+    const costValue = this.costValue;
+    const costText = this.costText;
+    for (let k = 0; k < ahead; k++) {
+      const rate = priced[order[k]!]!;
+      costAt[k] = rate < 0 ? -1 : rates[rate * RATE_WIDTH + RATE_RATE]!;
+    }
+    for (let k = 0; k < ahead; k++) {
+      const m = costAt[k]!;
+      if (m >= 0) {
+        costValue[k] = moneyValue[m]!;
+        costText[k] = moneyText[m]!;
+      }
+    }
     for (let k = 0; k < n && targets.length < max; k++) {
       const position = order[k]!;
-      const deck = this.viewDeck[a.lists[candAt + 1 + position]!]!;
-      const c = this.deckCarrier[deck]!;
-      const carrier = this.carriers[c]!;
+      const deck = viewDeck[lists[candAt + 1 + position]!]!;
+      const c = deckCarrier[deck]!;
+      const carrier = carriers[c]!;
       if (!carrier.enabled) {
-        dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'carrier-disabled' });
-        if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): carrier disabled`);
+        dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'carrier-disabled' });
+        if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): carrier disabled`);
         continue;
       }
       const g = this.pickGateway(carrier, q, to, from);
       if (g < 0) {
-        dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'no-gateway' });
-        if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): no enabled gateway${carrier.crError ? ` (${carrier.crError})` : ''}`);
+        dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'no-gateway' });
+        if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): no enabled gateway${carrier.crError ? ` (${carrier.crError})` : ''}`);
         continue;
       }
       const gw = carrier.gatewayFirst + g;
@@ -847,25 +974,40 @@ export class Router {
         this.pair[1] = this.slotGateway + gw;
         if (this.buckets.takeAll(this.pair, now) >= 0) {
           cpsDrops++;
-          dropped.push({ carrier: carrier.id, card: this.deckId[deck]!, why: 'cps' });
-          if (trace) trace.push(`  ${carrier.id} (${this.deckId[deck]}): carrier or gateway ${this.gatewayId[gw]} at its CPS limit`);
+          dropped.push({ carrier: carrier.id, card: deckId[deck]!, why: 'cps' });
+          if (trace) trace.push(`  ${carrier.id} (${deckId[deck]}): carrier or gateway ${gatewayId[gw]} at its CPS limit`);
           continue;
         }
       }
-      const rate = priced[position]!;
-      if (rate < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
-      const rb = rate * F.RATE.width;
-      const cost = this.moneyValue[a.rates[rb + F.RATE.at.rate]!]!;
-      const user = rewriteCalled(number, this.deckEgress[deck]!, route.called);
+      let cost: number;
+      let costString: string;
+      if (k < ahead) {
+        if (costAt[k]! < 0) continue; // only a self-contradicting artefact: its shape names a deck with no row here
+        cost = costValue[k]!;
+        costString = costText[k]!;
+      } else {
+        const rate = priced[position]!;
+        if (rate < 0) continue;
+        const m = rates[rate * RATE_WIDTH + RATE_RATE]!;
+        cost = moneyValue[m]!;
+        costString = moneyText[m]!;
+      }
+      let uri: string;
+      if (plain) {
+        const strip = this.deckStrip[deck]!;
+        uri = this.deckHead[deck]! + (strip === 0 ? number : strip >= number.length ? '' : number.slice(strip)) + this.gatewayTail[gw]!;
+      } else {
+        uri = 'sip:' + rewriteCalled(number, this.deckEgress[deck]!, route.called) + this.gatewaySuffix[gw]!;
+      }
       targets.push({
-        uri: 'sip:' + user + this.gatewaySuffix[gw]!,
+        uri,
         carrier: carrier.id,
-        gateway: this.gatewayId[gw]!,
-        card: this.deckId[deck]!,
-        cost: this.moneyText[a.rates[rb + F.RATE.at.rate]!]!,
+        gateway: gatewayId[gw]!,
+        card: deckId[deck]!,
+        cost: costString,
         margin: this.marginText(sell - cost),
       });
-      if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${this.deckId[deck]}) via ${this.gatewayId[gw]}: cost ${this.moneyText[a.rates[rb + F.RATE.at.rate]!]}, margin ${microsText(sell - cost)} → ${targets[targets.length - 1]!.uri}`);
+      if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${deckId[deck]}) via ${gatewayId[gw]}: cost ${costString}, margin ${microsText(sell - cost)} → ${uri}`);
     }
     if (trace && n > max && targets.length === max) trace.push(`  (network maxTargets ${max}: further candidates not offered)`);
     if (targets.length === 0) {
@@ -997,6 +1139,7 @@ export class Router {
       const g = crSelectRandom(cr, this.random);
       return g >= 0 && this.gatewayEnabled[carrier.gatewayFirst + g] === 1 ? g : -1;
     }
+    if (carrier.fixedPick !== CR_DEPENDS) return carrier.fixedPick;
     // One CRC per source and call, however many carriers hash over it.
     const source = carrier.distribution;
     let hash: number;

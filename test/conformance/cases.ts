@@ -422,6 +422,12 @@ export const cases: ConformanceCase[] = [
     calls: [{ query: call('493012345'), expect: { carriers: ['b', 'a'], dropped: ['no-gateway'] } }],
   },
   {
+    name: 'a dropped candidate makes room under maxTargets for the next one, with its own cost',
+    repo: () => base({ tweak: (r) => { r.network.maxTargets = 2; } }),
+    disable: [['c', 'gw1']],
+    calls: [{ query: call('493012345'), expect: { carriers: ['b', 'a'], dropped: ['no-gateway'] } }],
+  },
+  {
     name: 'a backup gateway an admin disabled too takes no calls: the carrier is dropped',
     repo: () => base({ tweak: (r) => gateways(r.carriers.get('b')!, [{ id: 'g1', enabled: false, backup: 'g2' }, { id: 'g2', weight: 0.000001 }]) }),
     disable: [['b', 'g2']],
@@ -448,6 +454,21 @@ export const cases: ConformanceCase[] = [
       },
     }),
     calls: [{ query: call('493012345'), expect: { number: '9493012345', uri: 'sip:3344#903012345#1@[2001:db8::7]:5060;transport=udp' } }],
+  },
+  {
+    name: 'egress strip/prefix/suffix/tech prefix shape the target URI without number actions too',
+    repo: () => base({
+      routes: [route('r', 'acme', 'all', { lock: ['db'] }), route('s', 'acme', 'all', { techPrefix: '8', lock: ['dc'] })],
+      tweak: (r) => {
+        r.carriers.get('b')!.egress = { strip: 2, prefix: '0', suffix: '#1', techPrefix: '3344#' };
+        r.decks.get('db')!.techPrefix = '77';
+        r.carriers.get('c')!.egress = { strip: 20, prefix: '', suffix: '#9', techPrefix: '' };
+      },
+    }),
+    calls: [
+      { query: call('493012345'), expect: { number: '493012345', uri: 'sip:3344#7703012345#1@192.0.2.1:5060;transport=udp' } },
+      { query: call('8493012345'), expect: { number: '493012345', uri: 'sip:#9@192.0.2.1:5060;transport=udp' } },
+    ],
   },
   {
     name: 'a carrier card\'s own tech prefix (IME tech_prefix) follows the carrier\'s egress tech prefix',
