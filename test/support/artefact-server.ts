@@ -1,7 +1,7 @@
 // A real HTTP artefact server for pull tests (node:http on a free loopback port): serves
 // `/routing.dpa` and `/routing.dpa.minisig` with ETags and If-None-Match, and misbehaves on
 // demand — slow, 500s, garbage, truncated bodies, a lying Content-Length — while recording
-// every request so a test can assert that a body was never downloaded.
+// every request (and when it came) so a test can assert that a body was never downloaded.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +27,8 @@ export class ArtefactServer {
   /** Per path (or '*'): how to misbehave. */
   readonly misbehave = new Map<string, Misbehaviour>();
   readonly requests: { path: string; status: number }[] = [];
+  /** performance.now() at the arrival of each request in `requests`, same index. */
+  readonly requestTimes: number[] = [];
   private server: http.Server | undefined;
   port = 0;
 
@@ -63,10 +65,11 @@ export class ArtefactServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const mis = this.misbehave.get(path) ?? this.misbehave.get('*');
     const body = this.files.get(path);
-    const record = (status: number) => this.requests.push({ path, status });
+    const record = (status: number) => { this.requests.push({ path, status }); this.requestTimes.push(arrived); };
     if (mis?.kind === 'slow') await new Promise((ok) => setTimeout(ok, mis.ms));
     if (mis?.kind === 'status') {
       record(mis.status);
