@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKey, type SecretKey } from '../../compiler/sign/secret-key.js';
 import { ArtefactServer, sign, tamper, withSerial } from '../support/artefact-server.js';
-import { BIN, freeTcpPort, ROOT } from '../support/serve.js';
+import { BIN, ROOT, servingPorts } from '../support/serve.js';
 
 interface Node { proc: ChildProcess; base: string; stateDir: string; log: () => string; exited: Promise<number | null> }
 
@@ -64,14 +64,18 @@ describe('three nodes pulling from one artefact server', () => {
   const sigs: Record<number, string> = {};
   let latest = 0;
 
+  /** Starts a node and waits until it listens (on a port of its choosing); `waitReady`: until it serves, too. */
   async function startNode(stateDir: string, waitReady = true): Promise<Node> {
-    const http = await freeTcpPort();
     const proc = spawn(process.execPath, [BIN, 'serve', '--pull', server.url, '--trust', pub, '--state-dir', stateDir,
-      '--http', `127.0.0.1:${http}`, '--sip', 'off', '--admin', 'off', '--limits', 'off'],
+      '--http', '127.0.0.1:0', '--sip', 'off', '--admin', 'off', '--limits', 'off'],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
     const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+    const http = await until(`node listening`, async () => {
+      if (proc.exitCode !== null) throw new Error(`node exited ${proc.exitCode}: ${log}`);
+      return servingPorts(log)?.http;
+    }, (p) => p !== undefined, 60_000);
     const n: Node = { proc, base: `http://127.0.0.1:${http}`, stateDir, log: () => log, exited };
     if (waitReady) {
       await until(`node on ${http} ready`, async () => {
@@ -197,8 +201,7 @@ describe('three nodes pulling from one artefact server', () => {
   it('a new node with an empty state dir and the server down starts unready, and serves once the server is back', async () => {
     const n = await startNode(join(dir, 'state-new'), false);
     nodes.push(n);
-    const r = await until('listening', async () => { try { return await fetch(`${n.base}/readyz`); } catch { return undefined; } }, (v) => v !== undefined, 30_000);
-    expect(r!.status).toBe(503);
+    expect((await fetch(`${n.base}/readyz`)).status).toBe(503);
     const a = await getJson(`${n.base}/v1/artefact`);
     expect(a.status).toBe(503);
     expect(a.body).toMatchObject({ serial: null, pull: { url: server.url, stateSerial: -1 } });
