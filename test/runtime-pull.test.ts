@@ -49,7 +49,7 @@ describe('pulling artefacts over HTTP', () => {
     await server.start();
     stateDir = join(dir, 'state');
     ({ h: holder, m: metrics, p: puller } = make({ stateDir }));
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
   afterAll(async () => {
     puller?.stop();
     await server.stop();

@@ -46,7 +46,7 @@ request_route {
 }
 `, ['-n', '1']);
     port = kam.port;
-  }, 180_000);
+  }, 240_000); // maybe the run's one demo build, then Kamailio
 
   afterAll(async () => {
     await kam?.stop();

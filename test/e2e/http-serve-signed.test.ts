@@ -38,7 +38,7 @@ describe('dialplane serve with required signatures', () => {
     put(art[21]! + '.minisig', live + '.minisig');
     put(art[21]!, live);
     s = await startServe(live, ['--limits', 'off', '--public-key', join(dir, 'keys/dialplane.pub')]);
-  }, 180_000);
+  }, 240_000); // keygen, two signs and maybe the run's one demo build: minutes on a loaded machine
 
   afterAll(async () => {
     await stopServe(s);

@@ -33,7 +33,7 @@ describe('dialplane serve over HTTP and WebSocket', () => {
     live = join(dir, 'live.dpa');
     copyFileSync(first, live);
     s = await startServe(live, ['--limits', 'off']); // the load below exceeds localtest's 5 cps
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
 
   afterAll(async () => {
     await stopServe(s);

@@ -16,7 +16,7 @@ describe.skipIf(!SIPP)('sipp against dialplane serve (skipped: sipp is not insta
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialplane-serve-sipp-'));
     s = await startServe(buildDemo(dir, 7));
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
 
   afterAll(async () => {
     await stopServe(s);
