@@ -1,7 +1,7 @@
 // The byte-level fast path for CSV decks (deck-csv-bytes.ts) against the general reader: for any
 // deck, reading it with the fast path allowed must give exactly the rows, names and diagnostics the
 // general reader gives — the fast path either vouches for a clean deck or steps aside.
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { describe, expect, it } from 'vitest';
 import { DiagnosticBag } from '../compiler/diagnostics.js';
 import { csvDeckFromBytes, generalCsvDeckFromBytes, type DeckDefaults, type LoadCsvDeckOptions } from '../compiler/load/deck-csv.js';

@@ -2,7 +2,7 @@
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiagnosticBag, type Diagnostic } from '../compiler/diagnostics.js';
 import { CsvParser, parseCsv, readCsv, type CsvOptions, type CsvRow } from '../compiler/load/csv.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeArtefact } from '../runtime/artefact/decode.js';
 import type { CallQuery, Decision } from '../runtime/engine/decision.js';
