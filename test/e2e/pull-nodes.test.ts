@@ -26,7 +26,7 @@ function cli(...args: string[]): Promise<void> {
     let out = '';
     p.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     p.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-    p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`dialplane ${args.join(' ')} → ${code}: ${out}`))));
+    p.on('close', (code) => (code === 0 ? ok() : fail(new Error(`dialplane ${args.join(' ')} → ${code}: ${out}`))));
   });
 }
 
@@ -80,7 +80,7 @@ describe('three nodes pulling from one artefact server', () => {
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
-    const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+    const exited = new Promise<number | null>((ok) => proc.on('close', (code) => ok(code))); // its output read to the end
     started.push({ proc, exited });
     const http = await until(`node ${tag} listening`, async () => {
       if (proc.exitCode !== null) throw new Error(`node exited ${proc.exitCode}: ${log}`);

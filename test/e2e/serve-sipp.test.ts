@@ -33,7 +33,7 @@ describe.skipIf(!SIPP)('sipp against dialplane serve (skipped: sipp is not insta
     let output = '';
     proc.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
     proc.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-    const code = await new Promise<number | null>((ok) => proc.on('exit', ok));
+    const code = await new Promise<number | null>((ok) => proc.on('close', ok));
     const csv = readFileSync(stf, 'utf8').trim().split('\n');
     const head = csv[0]!.split(';');
     const last = csv[csv.length - 1]!.split(';');

@@ -110,7 +110,7 @@ async function runSipp(dir: string, name: string, xml: string, port: number, arg
   let output = '';
   proc.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   proc.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-  const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => proc.on('close', (c) => resolve(c)));
   const csv = existsSync(stf) ? readFileSync(stf, 'utf8').trim().split('\n') : [];
   let successful = -1;
   let failed = -1;

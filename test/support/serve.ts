@@ -112,7 +112,8 @@ export async function startServe(artefact: string, extra: string[] = [], env: Re
   let err = '';
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   proc.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+  // 'close', not 'exit': at 'exit' the last lines it wrote may still be in the pipe, unread.
+  const exited = new Promise<number | null>((ok) => proc.on('close', (code) => ok(code)));
   // Start-up reads and checks the artefact: seconds on a loaded machine.
   const until = Date.now() + 60_000;
   let ports: ReturnType<typeof servingPorts>;
