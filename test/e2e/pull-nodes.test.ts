@@ -135,6 +135,9 @@ describe('three nodes pulling from one artefact server', () => {
    * work of the node's is in it). Each node must take `s` at that first poll, with one download.
    */
   async function publishAndTime(s: number, bytes: Uint8Array, sig: string): Promise<{ ms: number; waits: number[] }> {
+    // The previous artefact fully taken (the state-dir commit follows the swap, in the same poll):
+    // the next poll's timer is running on every node.
+    for (const n of nodes) await until('state dir committed', () => getJson(`${n.base}/v1/artefact`), (r) => (r.body.pull as { stateSerial: number }).stateSerial === latest);
     const from = server.requests.length;
     const t0 = performance.now();
     server.publish(bytes, sig);
