@@ -37,7 +37,7 @@ describe('dialplane build', () => {
     expect(manifest.contentHash).toBe(artefact.contentHash);
     const r = lookupCall(artefact, 'acme-voip', '447911123456');
     expect(r.ok && r.result.entry?.candidates.length).toBeGreaterThan(0);
-  });
+  }, 300_000); // two real builds: 56 s on a loaded 2-core machine
 
   it('writes nothing and leaves the previous artefact untouched when the repository has errors', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dp-build-'));

@@ -2,7 +2,7 @@
 // random decks, cards, routes and numbers: candidates, their order, costs, sell, destination,
 // rejection. Digits are drawn from a small alphabet so prefixes collide often.
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact } from '../compiler/encode/encode.js';
 import { billsAtLeast, neverLoses } from '../compiler/flatten/profit.js';

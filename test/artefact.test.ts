@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact, packPairs } from '../compiler/encode/encode.js';
 import { PackedPairs } from '../runtime/artefact/packed.js';

@@ -2,7 +2,7 @@
 // test/conformance/cases.ts runs against the plain reference over the RouteRepository and against
 // the runtime Router over the compiled artefact. Both must give the same decision, and it must meet
 // the case's expectations.
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { describe, expect, it } from 'vitest';
 import { flatten } from '../compiler/flatten/flatten.js';
 import { encodeArtefact } from '../compiler/encode/encode.js';

@@ -161,7 +161,7 @@ beforeAll(async () => {
   docs = await loadTypeScriptDocuments(files, bag, { timeoutMs: 1000 });
   elapsedMs = Date.now() - started;
   diagnostics = bag.sorted();
-}, 30_000);
+}, 120_000); // type checking and evaluating 18 files: ~9 s on a loaded 2-core machine
 
 afterAll(() => {
   delete process.env[SECRET_ENV];
@@ -308,8 +308,11 @@ describe('sandbox: escape attempts are refused', () => {
   });
 
   test('an infinite loop is DP1005 within seconds', () => {
-    refused('loop', 'DP1005');
-    expect(elapsedMs).toBeLessThan(20_000);
+    const [d] = refused('loop', 'DP1005');
+    expect(d!.message).toMatch(/did not finish within 1000 ms/);
+    // The whole batch, type checking included, as a bound for a loop that was never stopped (the
+    // loop's own share is the 1 s limit); 4 s quiet, 9 s at a load of 10 on 2 cores.
+    expect(elapsedMs).toBeLessThan(60_000);
   });
 
   test('a huge allocation is DP1005 or DP1004, and the parent survives it', () => {

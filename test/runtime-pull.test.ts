@@ -14,6 +14,15 @@ import { ArtefactPuller, type PullerOptions } from '../runtime/server/pull.js';
 import { ArtefactServer, sign, tamper, withSerial } from './support/artefact-server.js';
 import { buildDemo } from './support/serve.js';
 
+/** Resolves once `ok()` holds; polls it every 10 ms for up to `ms`. */
+async function until(ok: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('pulling artefacts over HTTP', () => {
   let dir = '';
   let base: Uint8Array;
@@ -28,7 +37,8 @@ describe('pulling artefacts over HTTP', () => {
   const make = (o: Partial<PullerOptions> & { stateDir: string }) => {
     const m = new Metrics();
     const h = new ArtefactHolder({ path: join(o.stateDir, 'unused.dpa'), factory: lookupDecider, metrics: m, signature: { keys: [key.public] } });
-    const p = new ArtefactPuller({ url: server.url, keys: [key.public], holder: h, metrics: m, pollMs: 50, timeoutMs: 2000, ...o });
+    // A generous request limit: only the timeout test is about it, and it sets its own.
+    const p = new ArtefactPuller({ url: server.url, keys: [key.public], holder: h, metrics: m, pollMs: 50, timeoutMs: 20_000, ...o });
     return { h, m, p };
   };
 
@@ -39,7 +49,7 @@ describe('pulling artefacts over HTTP', () => {
     await server.start();
     stateDir = join(dir, 'state');
     ({ h: holder, m: metrics, p: puller } = make({ stateDir }));
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
   afterAll(async () => {
     puller?.stop();
     await server.stop();
@@ -171,7 +181,7 @@ describe('pulling artefacts over HTTP', () => {
     await slow.p.pollOnce();
     expect(slow.p.errors.get('timeout')).toBe(1);
     server.misbehave.set('*', { kind: 'slow', ms: 150 });
-    const patient = make({ stateDir: join(dir, 'state-patient'), timeoutMs: 5000 });
+    const patient = make({ stateDir: join(dir, 'state-patient'), timeoutMs: 20_000 });
     await patient.p.pollOnce();
     expect(patient.h.active?.serial).toBe(152); // slow but within the limit: fine
     server.misbehave.clear();
@@ -198,15 +208,25 @@ describe('pulling artefacts over HTTP', () => {
   });
 
   it('backs off exponentially while the server fails, instead of polling every period', async () => {
+    // The jitter held at its top: after 1, 2, 3 errors the puller waits 100, 200, 400 ms
+    // (pollMs · 2^n), where a steady poll would wait 50. Timers do not fire early, so a slow
+    // machine can only lengthen the gaps; counting polls in a fixed window could not tell.
     server.misbehave.set('*', { kind: 'status', status: 503 });
-    const b = make({ stateDir: join(dir, 'state-backoff'), pollMs: 50 });
+    const first = server.requests.length;
+    const b = make({ stateDir: join(dir, 'state-backoff'), pollMs: 50, random: () => 0.999_999 });
     b.p.start();
-    await new Promise((ok) => setTimeout(ok, 1500));
-    b.p.stop();
-    server.misbehave.clear();
-    const errors = b.p.errors.get('http-status') ?? 0;
-    expect(errors).toBeGreaterThanOrEqual(3);
-    expect(errors).toBeLessThan(12); // 30 polls at a steady 50 ms
+    try {
+      await until(() => (b.p.errors.get('http-status') ?? 0) >= 4);
+    } finally {
+      b.p.stop();
+      server.misbehave.clear();
+    }
+    expect(server.requests.slice(first, first + 4).map((r) => r.status)).toEqual([503, 503, 503, 503]);
+    const at = server.requestTimes.slice(first, first + 4);
+    const gaps = at.slice(1).map((t, i) => Math.round(t - at[i]!));
+    expect(gaps[0], `gaps ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(90);
+    expect(gaps[1], `gaps ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(180);
+    expect(gaps[2], `gaps ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(360);
   });
 
   it('cold-starts from the state dir while the server is down, verifying it again', async () => {

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
+import fc from './support/fast-check.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeArtefact } from '../runtime/artefact/decode.js';
 import type { CallQuery, Decision } from '../runtime/engine/decision.js';
@@ -80,7 +80,7 @@ describe('the Router\'s decisions on the demo artefact', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dialplane-answer-'));
     decider = routerDecider({ limits: false })(decodeArtefact(readFileSync(buildDemo(join(dir, 'a'), 3))));
-  }, 60_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const query: fc.Arbitrary<CallQuery> = fc.record({

@@ -24,7 +24,7 @@ describe('artefact holder', () => {
     a2 = buildDemo(join(dir, 'a2'), 12);
     live = join(dir, 'live.dpa');
     copyFileSync(a1, live);
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   const replace = (from: string | Buffer) => {

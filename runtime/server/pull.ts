@@ -51,6 +51,8 @@ export interface PullerOptions {
   timeoutMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Uniform [0, 1) source of the poll and backoff jitter (default Math.random), for tests. */
+  random?: () => number;
 }
 
 export interface PullStatus {
@@ -85,6 +87,7 @@ export class ArtefactPuller {
   private readonly timeoutMs: number;
   private readonly log: NonNullable<PullerOptions['log']>;
   private readonly now: () => number;
+  private readonly random: () => number;
   private readonly sigUrl: string;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -120,6 +123,7 @@ export class ArtefactPuller {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.log = opts.log ?? silent;
     this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
     this.sigUrl = sigUrlOf(opts.url);
     mkdirSync(opts.stateDir, { recursive: true });
     for (const f of readdirSync(opts.stateDir)) if (f.startsWith('.download-') || f.startsWith('.current-')) rmSync(join(opts.stateDir, f), { force: true });
@@ -190,9 +194,9 @@ export class ArtefactPuller {
   }
 
   private nextDelay(): number {
-    if (this.consecutiveErrors === 0) return Math.round(this.pollMs * (0.9 + 0.2 * Math.random()));
+    if (this.consecutiveErrors === 0) return Math.round(this.pollMs * (0.9 + 0.2 * this.random()));
     const ceiling = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(this.consecutiveErrors, 20));
-    return Math.round(this.pollMs / 2 + Math.random() * (ceiling - this.pollMs / 2)); // full jitter, never below pollMs/2
+    return Math.round(this.pollMs / 2 + this.random() * (ceiling - this.pollMs / 2)); // full jitter, never below pollMs/2
   }
 
   private async poll(scheduled: boolean): Promise<PullFailure | undefined> {
@@ -209,7 +213,7 @@ export class ArtefactPuller {
       if (this.bodySig !== undefined && !f.final) {
         const attempts = this.failedBody?.sigHash === this.bodySig ? this.failedBody.attempts + 1 : 1;
         const wait = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(attempts, 20));
-        this.failedBody = { sigHash: this.bodySig, attempts, retryAt: this.now() + wait * (0.5 + 0.5 * Math.random()) };
+        this.failedBody = { sigHash: this.bodySig, attempts, retryAt: this.now() + wait * (0.5 + 0.5 * this.random()) };
         this.consecutiveErrors = 0;
       } else if (!f.final) this.consecutiveErrors++;
       else this.consecutiveErrors = 0;

@@ -25,7 +25,9 @@ const MINISIGN = minisignVersion();
 const HAS_LEGACY_FLAG = MINISIGN !== undefined && spawnSync('minisign', ['-h'], { encoding: 'utf8' }).stdout.includes('-l ');
 
 function run(cmd: string, args: string[], input?: string) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT, input: input ?? '', timeout: 120_000 });
+  // A hang guard, not a speed limit: one 1 GiB scrypt (minisign -G, sign with a password) is ~4 s
+  // of CPU and took 50 s on a loaded 2-core machine.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT, input: input ?? '', timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const dialplane = (...args: string[]) => run(process.execPath, [BIN, ...args]);
@@ -205,7 +207,7 @@ describe.skipIf(!MINISIGN)(`signatures with the real minisign (${MINISIGN ?? 'ab
     const s = dialplane('sign', a, '--key', key, '--password-file', join(dir, 'pw'));
     expect(s.code, s.err).toBe(0);
     expect(minisign(['-Vm', a, '-p', pub]).code).toBe(0);
-  }, 120_000);
+  }, 600_000); // three 1 GiB scrypts: 116 s (of the 120 s this allowed) on a loaded 2-core machine
 });
 
 function flipLastByte(file: string): void {

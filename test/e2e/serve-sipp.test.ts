@@ -16,7 +16,7 @@ describe.skipIf(!SIPP)('sipp against dialplane serve (skipped: sipp is not insta
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialplane-serve-sipp-'));
     s = await startServe(buildDemo(dir, 7));
-  }, 120_000);
+  }, 180_000); // may be the run's one demo build (buildDemo): a minute on a loaded machine
 
   afterAll(async () => {
     await stopServe(s);
@@ -33,7 +33,7 @@ describe.skipIf(!SIPP)('sipp against dialplane serve (skipped: sipp is not insta
     let output = '';
     proc.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
     proc.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-    const code = await new Promise<number | null>((ok) => proc.on('exit', ok));
+    const code = await new Promise<number | null>((ok) => proc.on('close', ok));
     const csv = readFileSync(stf, 'utf8').trim().split('\n');
     const head = csv[0]!.split(';');
     const last = csv[csv.length - 1]!.split(';');

@@ -3,28 +3,17 @@
 // Kamailio (Debian package `kamailio`) on a loopback port, sends it INVITEs with many Call-IDs,
 // reads the gateway `cr_route` chose from a 302 Contact, and checks `crSelectByCallId` picks the
 // same one for every Call-ID of every table.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCrTable, crHash, crSelectByCallId, crSelectByHash, type CrHashSource, type CrTarget } from '../../runtime/engine/gateway-hash.js';
 import { parseSipRequest } from '../../runtime/sip/message.js';
+import { findKamailio, startKamailio, type Kamailio } from '../support/kamailio.js';
 
-function findKamailio(): { bin: string; modules: string } | undefined {
-  const bins = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio'];
-  const bin = bins.find((b) => existsSync(b));
-  if (!bin) return undefined;
-  const roots = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/local/lib64/kamailio/modules'];
-  try {
-    for (const d of readdirSync('/usr/lib')) roots.push(`/usr/lib/${d}/kamailio/modules`);
-  } catch { /* no /usr/lib */ }
-  const modules = roots.find((r) => existsSync(join(r, 'carrierroute.so')));
-  return modules ? { bin, modules } : undefined;
-}
-
-const kamailio = findKamailio();
+const kamailio = findKamailio(['carrierroute.so']);
 const CALL_IDS = 600;
 
 interface Gw extends CrTarget { host: string }
@@ -133,14 +122,6 @@ function callIds(n: number): string[] {
   return ids;
 }
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 /** A small UDP client: sends requests, matches responses by Call-ID, retransmits on silence. */
 class Client {
   private readonly socket = dgram.createSocket('udp4');
@@ -158,14 +139,18 @@ class Client {
     });
   }
 
-  request(target: number, callId: string, message: string, timeoutMs = 400, tries = 5): Promise<string> {
+  /**
+   * Sends `message`, again every `retransmitMs` (UDP may drop it), until the answer or `deadlineMs`:
+   * a deadline, not a number of tries, so a Kamailio slowed down by a loaded machine is waited for.
+   */
+  request(target: number, callId: string, message: string, retransmitMs = 400, deadlineMs = 30_000): Promise<string> {
     return new Promise((resolve, reject) => {
-      let left = tries;
+      const end = Date.now() + deadlineMs;
       let timer: NodeJS.Timeout | undefined;
       const send = () => {
-        if (left-- === 0) { this.waiting.delete(callId); reject(new Error(`no answer for ${callId}`)); return; }
+        if (Date.now() > end) { this.waiting.delete(callId); reject(new Error(`no answer for ${callId} within ${deadlineMs} ms`)); return; }
         this.socket.send(message, target, '127.0.0.1');
-        timer = setTimeout(send, timeoutMs);
+        timer = setTimeout(send, retransmitMs);
       };
       this.waiting.set(callId, (r) => { clearTimeout(timer); resolve(r); });
       send();
@@ -211,44 +196,19 @@ function parties(n: number): { from: string; to: string }[] {
 
 describe.skipIf(!kamailio)(`Kamailio carrierroute cr_route parity${kamailio ? '' : ' (skipped: kamailio is not installed; apt-get install kamailio)'}`, () => {
   let dir = '';
-  let proc: ChildProcess | undefined;
+  let kam: Kamailio | undefined;
   let port = 0;
-  let log = '';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialplane-kamailio-'));
-    port = await freeUdpPort();
     const crConf = join(dir, 'carrierroute.conf');
     writeFileSync(crConf, carrierrouteConf());
-    const cfg = join(dir, 'kamailio.cfg');
-    writeFileSync(cfg, kamailioCfg(port, kamailio!.modules, crConf));
-    const check = spawnSync(kamailio!.bin, ['-f', cfg, '-c'], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`kamailio rejected the test config:\n${check.stderr}`);
-    log = join(dir, 'kamailio.log');
-    proc = spawn(kamailio!.bin, ['-f', cfg, '-DD', '-E', '-Y', dir, '-m', '64', '-M', '8'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const chunks: Buffer[] = [];
-    proc.stderr!.on('data', (c: Buffer) => chunks.push(c));
-    proc.on('exit', () => writeFileSync(log, Buffer.concat(chunks)));
-    // Ready when it answers OPTIONS.
-    const client = new Client();
-    await client.open();
-    try {
-      const opt = (i: number) => `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bK-ping-${i}\r\n`
-        + `Max-Forwards: 70\r\nFrom: <sip:ping@127.0.0.1>;tag=p\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: ping-${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
-      await client.request(port, 'ping-0', opt(0), 250, 40);
-    } finally {
-      client.close();
-    }
-  }, 30_000);
+    kam = await startKamailio(kamailio!.bin, dir, (p) => kamailioCfg(p, kamailio!.modules, crConf));
+    port = kam.port;
+  }, 90_000);
 
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((resolve) => proc!.once('exit', resolve));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await kam?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -284,7 +244,7 @@ describe.skipIf(!kamailio)(`Kamailio carrierroute cr_route parity${kamailio ? ''
     }
     const version = spawnSync(kamailio!.bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0];
     console.log(`kamailio carrierroute parity: ${matched}/${compared} Call-IDs matched (${version})`);
-    if (mismatches.length > 0 && existsSync(log)) console.log(readFileSync(log, 'utf8').slice(-2000));
+    if (mismatches.length > 0) console.log(kam!.log().slice(-2000));
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(matched).toBe(CALL_IDS * Object.keys(TABLES).length);
   }, 120_000);

@@ -18,7 +18,8 @@ const SIPP = ['/usr/bin/sipp', '/usr/local/bin/sipp'].find((p) => existsSync(p))
 
 // A stub routing engine that is a real function of the request: numbers starting 44 are routed to
 // two of three gateways, the first chosen by carrierroute hashing of the Call-ID; 99… is refused;
-// 77… is routed in random order (so only the transaction cache can make retransmissions agree).
+// 77… is routed in random order (so only the transaction cache can make retransmissions agree) —
+// random from a seeded generator, so that every run sees the same mix of orders.
 const GATEWAYS = ['gw1.example', 'gw2.example', 'gw3.example'];
 const table = (() => {
   const t = buildCrTable([{ prob: 0.5, enabled: true }, { prob: 0.3, enabled: true }, { prob: 0.2, enabled: true }]);
@@ -26,11 +27,14 @@ const table = (() => {
   return t.table;
 })();
 
+let seed = 0x5eed;
+const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+
 function decide(r: SipRequest): Decision {
   const n = r.ruriUser;
   if (n.startsWith('99')) return { status: 503, reason: 'No Routes Available (Pre)' };
   if (n.startsWith('77')) {
-    const order = Math.random() < 0.5 ? [0, 1] : [1, 0];
+    const order = random() < 0.5 ? [0, 1] : [1, 0];
     return { status: 302, targets: order.map((g) => ({ uri: `sip:${n}@${GATEWAYS[g]}` })) };
   }
   if (!n.startsWith('44')) return { status: 484, reason: 'Address Incomplete' };
@@ -106,7 +110,7 @@ async function runSipp(dir: string, name: string, xml: string, port: number, arg
   let output = '';
   proc.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   proc.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-  const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => proc.on('close', (c) => resolve(c)));
   const csv = existsSync(stf) ? readFileSync(stf, 'utf8').trim().split('\n') : [];
   let successful = -1;
   let failed = -1;
@@ -139,7 +143,7 @@ class UdpPeer {
     this.socket.on('message', (m) => { this.received.push(m); for (const w of this.waiters.splice(0)) w(); });
   }
   send(port: number, data: string | Buffer): void { this.socket.send(data, port, '127.0.0.1'); }
-  async waitFor(count: number, ms = 5000): Promise<void> {
+  async waitFor(count: number, ms = 30_000): Promise<void> {
     const until = Date.now() + ms;
     while (this.received.length < count && Date.now() < until) {
       await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 50); });
@@ -155,7 +159,16 @@ describe('SIP redirect server with real peers', () => {
   const errors: unknown[] = [];
 
   beforeAll(async () => {
-    server = await SipServer.start({ decide, host: '127.0.0.1', port: 0, tcp: true, onError: (e) => errors.push(e) });
+    // Port 0 is the kernel's choice for UDP; TCP then needs the same number, which a connection
+    // elsewhere on the machine may hold: another port then.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await SipServer.start({ decide, host: '127.0.0.1', port: 0, tcp: true, onError: (e) => errors.push(e) });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw e;
+      }
+    }
     port = server.udpInfo().port;
     dir = mkdtempSync(join(tmpdir(), 'dialplane-sipp-'));
   });
@@ -220,7 +233,7 @@ describe('SIP redirect server with real peers', () => {
       peer.send(port, `OPTIONS sip:ping@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-alive\r\n`
         + 'From: <sip:p@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: alive@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
       const alive = () => peer.received.map((b) => b.toString('latin1')).find((t) => t.includes('Call-ID: alive@test'));
-      const until = Date.now() + 5000;
+      const until = Date.now() + 30_000;
       while (alive() === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       const last = alive();
       expect(last).toMatch(/^SIP\/2\.0 200 OK\r\n/);
@@ -242,7 +255,7 @@ describe('SIP redirect server with real peers', () => {
     sock.write(msg.slice(0, 40));
     await new Promise((r) => setTimeout(r, 20));
     sock.write(msg.slice(40));
-    const until = Date.now() + 3000;
+    const until = Date.now() + 30_000;
     while (!got.includes('Content-Length: 0\r\n\r\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     sock.destroy();
     expect(got.startsWith('\r\nSIP/2.0 302 Moved Temporarily\r\n')).toBe(true);

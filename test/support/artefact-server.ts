@@ -1,7 +1,7 @@
-// A real HTTP artefact server for pull tests (node:http on a free loopback port): serves
+// A real HTTP artefact server for pull tests (node:http on loopback, see start()): serves
 // `/routing.dpa` and `/routing.dpa.minisig` with ETags and If-None-Match, and misbehaves on
 // demand — slow, 500s, garbage, truncated bodies, a lying Content-Length — while recording
-// every request so a test can assert that a body was never downloaded.
+// every request (and when it came) so a test can assert that a body was never downloaded.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { readHeaderIdentity } from '../../runtime/artefact/signature.js';
 import * as F from '../../runtime/artefact/format.js';
 import type { SecretKey } from '../../compiler/sign/secret-key.js';
 import { signArtefact } from '../../compiler/sign/sign.js';
+import { unusedPort } from './ports.js';
 
 export type Misbehaviour =
   | { kind: 'status'; status: number }
@@ -26,7 +27,10 @@ export class ArtefactServer {
   readonly files = new Map<string, Buffer>();
   /** Per path (or '*'): how to misbehave. */
   readonly misbehave = new Map<string, Misbehaviour>();
-  readonly requests: { path: string; status: number }[] = [];
+  /** Path and status of each request; `query` is its query string, when it has one. */
+  readonly requests: { path: string; status: number; query?: string }[] = [];
+  /** performance.now() at the arrival of each request in `requests`, same index. */
+  readonly requestTimes: number[] = [];
   private server: http.Server | undefined;
   port = 0;
 
@@ -44,13 +48,30 @@ export class ArtefactServer {
     return this.requests.filter((r) => r.path === '/routing.dpa').length;
   }
 
-  async start(port = 0): Promise<void> {
+  /**
+   * Listens on `port`, by default on a port outside the kernel's ephemeral range (ports.ts): the
+   * tests stop this server and start it again on the same port, which nothing else on the machine
+   * may take in between.
+   */
+  async start(port?: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.listen(port ?? (await unusedPort('tcp')));
+        return;
+      } catch (e) {
+        if (port !== undefined || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw e;
+      }
+    }
+  }
+
+  private async listen(port: number): Promise<void> {
     const sockets = new Set<import('node:net').Socket>();
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-    (this.server as http.Server & { sockets?: Set<import('node:net').Socket> }).sockets = sockets;
-    await new Promise<void>((ok, fail) => { this.server!.once('error', fail); this.server!.listen(port, '127.0.0.1', () => ok()); });
-    this.port = (this.server.address() as AddressInfo).port;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    (server as http.Server & { sockets?: Set<import('node:net').Socket> }).sockets = sockets;
+    await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', () => ok()); });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
   }
 
   /** Stops listening and cuts every connection: "the server is down". */
@@ -63,10 +84,14 @@ export class ArtefactServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const arrived = performance.now();
+    const { pathname: path, search } = new URL(req.url ?? '/', 'http://x');
     const mis = this.misbehave.get(path) ?? this.misbehave.get('*');
     const body = this.files.get(path);
-    const record = (status: number) => this.requests.push({ path, status });
+    const record = (status: number) => {
+      this.requests.push({ path, status, ...(search ? { query: search.slice(1) } : {}) });
+      this.requestTimes.push(arrived);
+    };
     if (mis?.kind === 'slow') await new Promise((ok) => setTimeout(ok, mis.ms));
     if (mis?.kind === 'status') {
       record(mis.status);
