@@ -167,7 +167,9 @@ function position(table: CrTable, dice: number): number {
 /** `cr_route` with a precomputed 32-bit hash: the input index of the target, or -1 (no route). */
 export function crSelectByHash(table: CrTable, hash: number): number {
   if (table.diceMax === 0) return -1;
-  return table.pick[position(table, (hash >>> 0) % table.diceMax)]!;
+  // As uint32 operands with a result truncated to int32 (it is below diceMax, so `| 0` changes
+  // nothing) the compiler divides integers; a remainder of doubles is an x87 fprem loop.
+  return table.pick[position(table, ((hash >>> 0) % (table.diceMax >>> 0)) | 0)]!;
 }
 
 /** What `crFixedPick` returns when the pick depends on the hash. */

@@ -916,9 +916,12 @@ export class Router {
     // Every candidate's row for this number, its deck's view walked side by side with the others.
     const priced = this.priced;
     a.priceViews(candAt, number, priced);
-    const targets: DecisionTarget[] = [];
-    const dropped: DroppedCandidate[] = [];
     const max = this.maxTargets;
+    // Sized once for the targets there can be (a pushed-to [] grows to 16 slots at the first push);
+    // trimmed below when candidates were dropped.
+    const targets: DecisionTarget[] = new Array(n < max ? n : max);
+    let count = 0;
+    const dropped: DroppedCandidate[] = [];
     const now = this.limitsOn ? this.monotonic() : 0;
     let cpsDrops = 0;
     // Read once: the calls in the loop would make the compiler load these fields again each time.
@@ -952,7 +955,7 @@ export class Router {
         costText[k] = moneyText[m]!;
       }
     }
-    for (let k = 0; k < n && targets.length < max; k++) {
+    for (let k = 0; k < n && count < max; k++) {
       const position = order[k]!;
       const deck = viewDeck[lists[candAt + 1 + position]!]!;
       const c = deckCarrier[deck]!;
@@ -999,18 +1002,19 @@ export class Router {
       } else {
         uri = 'sip:' + rewriteCalled(number, this.deckEgress[deck]!, route.called) + this.gatewaySuffix[gw]!;
       }
-      targets.push({
+      targets[count++] = {
         uri,
         carrier: carrier.id,
         gateway: gatewayId[gw]!,
         card: deckId[deck]!,
         cost: costString,
         margin: this.marginText(sell - cost),
-      });
-      if (trace) trace.push(`  ${targets.length}. ${carrier.id} (${deckId[deck]}) via ${gatewayId[gw]}: cost ${costString}, margin ${microsText(sell - cost)} → ${uri}`);
+      };
+      if (trace) trace.push(`  ${count}. ${carrier.id} (${deckId[deck]}) via ${gatewayId[gw]}: cost ${costString}, margin ${microsText(sell - cost)} → ${uri}`);
     }
-    if (trace && n > max && targets.length === max) trace.push(`  (network maxTargets ${max}: further candidates not offered)`);
-    if (targets.length === 0) {
+    if (count < targets.length) targets.length = count;
+    if (trace && n > max && count === max) trace.push(`  (network maxTargets ${max}: further candidates not offered)`);
+    if (count === 0) {
       const d = this.reject(n === 0 ? R_PRE : cpsDrops === dropped.length ? R_CPS : R_GATEWAY, cust.id, route.id, null);
       d.prefix = prefix;
       d.destination = destination;
