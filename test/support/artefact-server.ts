@@ -85,6 +85,10 @@ export class ArtefactServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const arrived = performance.now();
+    // No keep-alive: when the tests stop this server ("the server is down"), fetch in this process
+    // would otherwise still hold idle pooled connections to it, and whether the next request fails
+    // as refused (unreachable) or on a dead connection (reset) depended on how soon fetch noticed.
+    res.setHeader('connection', 'close');
     const { pathname: path, search } = new URL(req.url ?? '/', 'http://x');
     const mis = this.misbehave.get(path) ?? this.misbehave.get('*');
     const body = this.files.get(path);
