@@ -96,7 +96,12 @@ export class ArtefactServer {
       this.requests.push({ path, status, ...(search ? { query: search.slice(1) } : {}) });
       this.requestTimes.push(arrived);
     };
-    if (mis?.kind === 'slow') await new Promise((ok) => setTimeout(ok, mis.ms));
+    if (mis?.kind === 'slow') {
+      await new Promise((ok) => setTimeout(ok, mis.ms));
+      // A client that gave up meanwhile (its time limit) gets no answer and leaves no entry in
+      // the log: it would land there late, among the requests of a later test.
+      if (req.socket.destroyed) return;
+    }
     if (mis?.kind === 'status') {
       record(mis.status);
       res.writeHead(mis.status, { 'content-type': 'text/plain' }).end('no\n');
