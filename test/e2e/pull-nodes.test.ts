@@ -254,7 +254,7 @@ describe('three nodes pulling from one artefact server', () => {
     const badUrl = run('--pull', 'ftp://example.org/x.dpa', '--trust', pub);
     expect(badUrl.status).toBe(2);
     expect(badUrl.stderr).toContain('--pull must be an http(s) URL');
-    const both = run('--pull', server.url, '--trust', pub, '--artefact', 'x.dpa');
+    const both = run('--pull', server.url, '--trust', pub, '--artefact', 'x.dpa', '--state-dir', join(dir, 'state-refused')); // else a temp dir is left behind
     expect(both.status).toBe(2);
   });
 });

@@ -276,16 +276,21 @@ describe('SIP redirect server with real peers', () => {
       expect(r.successful, r.output).toBe(50);
     }, 90_000);
 
-    it('completes every call when sipp loses 10% of packets, by answering its retransmissions', async () => {
+    it('completes every call when sipp loses 7% of packets, by answering its retransmissions', async () => {
       const before = server.stats.retransmissions;
-      // sipp drops 10 % of what it sends and receives, so an INVITE/302 exchange succeeds with p ≈ 0.81
-      // per try; waiting 32 s (Timer B) allows 7 tries (0.5 s doubling): a call fails with p ≈ 1e-5,
-      // where the default 10 s (5 tries) failed one run in ~20 under load.
-      const r = await runSipp(dir, 'lossy', scenario('44', 302), port, ['-m', '200', '-r', '200', '-l', '200', '-lost', '10', '-recv_timeout', '32000']);
+      // sipp drops 7 % of what it sends and receives, so an INVITE/302 exchange succeeds with
+      // p ≈ 0.865 per try. sipp sends an INVITE at most 1 + max_invite_retrans times (default 5:
+      // 6 tries, the last at 15.5 s — not the 7 that 32 s of Timer B would allow): at 10 % loss a
+      // call failed with p ≈ 0.19^6 ≈ 5e-5, so one run in ~100 lost one of its 200 calls. With 8
+      // tries (the last at 63.5 s) a call fails with p ≈ 0.135^8 ≈ 1e-7 (a run in ~40,000), and
+      // some 302 is still lost and its retransmission answered, but for p ≈ 0.93^200 ≈ 5e-7.
+      // A run takes seconds: only a call that needs its 7th try waits 31.5 s.
+      const r = await runSipp(dir, 'lossy', scenario('44', 302), port, ['-m', '200', '-r', '200', '-l', '200', '-lost', '7',
+        '-max_invite_retrans', '7', '-recv_timeout', '70000', '-timeout', '150']);
       expect(r.failed, r.output).toBe(0);
       expect(r.successful, r.output).toBe(200);
       expect(server.stats.retransmissions - before).toBeGreaterThan(0);
-    }, 90_000);
+    }, 180_000);
 
     it('redirects sipp calls over TCP', async () => {
       const r = await runSipp(dir, 'tcp', scenario('44', 302), port, ['-t', 't1', '-m', '50', '-r', '100']);

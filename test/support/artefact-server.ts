@@ -85,6 +85,10 @@ export class ArtefactServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const arrived = performance.now();
+    // No keep-alive: when the tests stop this server ("the server is down"), fetch in this process
+    // would otherwise still hold idle pooled connections to it, and whether the next request fails
+    // as refused (unreachable) or on a dead connection (reset) depended on how soon fetch noticed.
+    res.setHeader('connection', 'close');
     const { pathname: path, search } = new URL(req.url ?? '/', 'http://x');
     const mis = this.misbehave.get(path) ?? this.misbehave.get('*');
     const body = this.files.get(path);
@@ -92,7 +96,12 @@ export class ArtefactServer {
       this.requests.push({ path, status, ...(search ? { query: search.slice(1) } : {}) });
       this.requestTimes.push(arrived);
     };
-    if (mis?.kind === 'slow') await new Promise((ok) => setTimeout(ok, mis.ms));
+    if (mis?.kind === 'slow') {
+      await new Promise((ok) => setTimeout(ok, mis.ms));
+      // A client that gave up meanwhile (its time limit) gets no answer and leaves no entry in
+      // the log: it would land there late, among the requests of a later test.
+      if (req.socket.destroyed) return;
+    }
     if (mis?.kind === 'status') {
       record(mis.status);
       res.writeHead(mis.status, { 'content-type': 'text/plain' }).end('no\n');
