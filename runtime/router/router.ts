@@ -125,6 +125,11 @@ interface CustomerInfo {
   routeCount: number;
   /** Distinct tech prefixes of its enabled routes, longest first. */
   techPrefixes: string[];
+  /**
+   * Its only enabled route when that one takes every number at every time (no dial string, no
+   * schedule): once the tech prefix matched, the route choice is made. Else -1.
+   */
+  soleRoute: number;
 }
 
 interface CarrierInfo {
@@ -437,6 +442,12 @@ export class Router {
       for (let r = routeFirst; r < routeFirst + routeCount; r++) if (this.routes[r]!.enabled) tech.add(this.routes[r]!.techPrefix);
       const cliAllowSource = this.strList(a.customers[b + C.at.cliAllow]!);
       const force = a.customers[b + C.at.cliForce]!;
+      let soleRoute = -1;
+      for (let r = routeFirst; r < routeFirst + routeCount; r++) {
+        if (!this.routes[r]!.enabled) continue;
+        const route = this.routes[r]!;
+        soleRoute = soleRoute === -1 && route.dialAny && route.schedule === null ? r : -2;
+      }
       this.customers.push({
         id: this.strs[a.customers[b + C.at.id]!]!,
         enabled: (a.customers[b + C.at.flags]! & F.ENABLED) !== 0,
@@ -446,6 +457,7 @@ export class Router {
         routeFirst,
         routeCount,
         techPrefixes: [...tech].sort((x, y) => y.length - x.length || (x < y ? -1 : 1)),
+        soleRoute: soleRoute >= 0 ? soleRoute : -1,
       });
     }
 
@@ -805,7 +817,9 @@ export class Router {
     let bestSpec = -1;
     let bestPrec = -1;
     let accepted = false;
-    for (let r = cust.routeFirst; r < cust.routeFirst + cust.routeCount; r++) {
+    // The loop below would pick it (its tech prefix is the one that matched); explain still walks.
+    if (cust.soleRoute >= 0 && trace === null) best = cust.soleRoute;
+    else for (let r = cust.routeFirst; r < cust.routeFirst + cust.routeCount; r++) {
       const route = this.routes[r]!;
       if (!route.enabled || route.techPrefix.length !== tech || !to.startsWith(route.techPrefix)) continue;
       const spec = this.dialSpecificity(route, number);
