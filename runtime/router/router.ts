@@ -125,6 +125,11 @@ interface CustomerInfo {
   routeCount: number;
   /** Distinct tech prefixes of its enabled routes, longest first. */
   techPrefixes: string[];
+  /**
+   * Its only enabled route when that one takes every number at every time (no dial string, no
+   * schedule): once the tech prefix matched, the route choice is made. Else -1.
+   */
+  soleRoute: number;
 }
 
 interface CarrierInfo {
@@ -437,6 +442,12 @@ export class Router {
       for (let r = routeFirst; r < routeFirst + routeCount; r++) if (this.routes[r]!.enabled) tech.add(this.routes[r]!.techPrefix);
       const cliAllowSource = this.strList(a.customers[b + C.at.cliAllow]!);
       const force = a.customers[b + C.at.cliForce]!;
+      let soleRoute = -1;
+      for (let r = routeFirst; r < routeFirst + routeCount; r++) {
+        if (!this.routes[r]!.enabled) continue;
+        const route = this.routes[r]!;
+        soleRoute = soleRoute === -1 && route.dialAny && route.schedule === null ? r : -2;
+      }
       this.customers.push({
         id: this.strs[a.customers[b + C.at.id]!]!,
         enabled: (a.customers[b + C.at.flags]! & F.ENABLED) !== 0,
@@ -446,6 +457,7 @@ export class Router {
         routeFirst,
         routeCount,
         techPrefixes: [...tech].sort((x, y) => y.length - x.length || (x < y ? -1 : 1)),
+        soleRoute: soleRoute >= 0 ? soleRoute : -1,
       });
     }
 
@@ -805,7 +817,9 @@ export class Router {
     let bestSpec = -1;
     let bestPrec = -1;
     let accepted = false;
-    for (let r = cust.routeFirst; r < cust.routeFirst + cust.routeCount; r++) {
+    // The loop below would pick it (its tech prefix is the one that matched); explain still walks.
+    if (cust.soleRoute >= 0 && trace === null) best = cust.soleRoute;
+    else for (let r = cust.routeFirst; r < cust.routeFirst + cust.routeCount; r++) {
       const route = this.routes[r]!;
       if (!route.enabled || route.techPrefix.length !== tech || !to.startsWith(route.techPrefix)) continue;
       const spec = this.dialSpecificity(route, number);
@@ -884,21 +898,26 @@ export class Router {
     const depth = a.matchDepth;
     const sellIdx = a.valueSell(v);
     const shape = a.valueShape(v);
+    // The reads that hang off this prefix's value and shape, side by side: on a large artefact each
+    // is a cache miss, and misses that do not wait for one another overlap.
+    const sell = this.moneyValue[sellIdx]!;
+    const sellText = this.moneyText[sellIdx]!;
     const lb = a.shapeLabel(shape) * F.LABEL.width;
+    const candAt = a.shapeCandidates(shape);
     const meta = a.labels[lb + F.LABEL.at.meta]!;
+    const destination = this.strs[a.labels[lb + F.LABEL.at.destination]!]!;
+    const n = a.lists[candAt]!;
     const rejectCode = (meta >>> F.META_REASON_SHIFT) & 0xff;
     const prefix = number.slice(0, depth);
-    const destination = this.strs[a.labels[lb + F.LABEL.at.destination]!]!;
-    const sell = this.moneyValue[sellIdx]!;
     if (trace) {
-      trace.push(`card ${this.cardId(table.card)}: prefix ${prefix} ${destination || '(no name)'} (${F.DESTINATION_TYPES[meta & 0xff]}), sell ${this.moneyText[sellIdx]} ${table.currency}/min`);
+      trace.push(`card ${this.cardId(table.card)}: prefix ${prefix} ${destination || '(no name)'} (${F.DESTINATION_TYPES[meta & 0xff]}), sell ${sellText} ${table.currency}/min`);
       this.traceStaticFilters(t, shape, trace);
     }
     if (rejectCode !== F.REJECT.none) {
       const d = this.reject(REASON_INDEX.get(F.REJECT_REASONS[rejectCode]!)!, cust.id, route.id, null);
       d.prefix = prefix;
       d.destination = destination;
-      d.sell = this.moneyText[sellIdx];
+      d.sell = sellText;
       d.currency = table.currency;
       if (trace) {
         trace.push(`the route refuses prefix ${prefix}: ${['', 'destination type blocked', 'sell rate above the capped rate', 'lock / exclude leave no carrier', 'provider capped rate / connection cost leave no carrier', 'profit assurance leaves no carrier'][rejectCode]}`);
@@ -909,8 +928,6 @@ export class Router {
     }
 
     // 5. Dynamic choices: candidate order, gateway per carrier, carrier and gateway CPS.
-    const candAt = a.shapeCandidates(shape);
-    const n = a.lists[candAt]!;
     const order = this.order;
     this.orderCandidates(table, t, candAt, n, order, trace);
     // Every candidate's row for this number, its deck's view walked side by side with the others.
@@ -1018,7 +1035,7 @@ export class Router {
       const d = this.reject(n === 0 ? R_PRE : cpsDrops === dropped.length ? R_CPS : R_GATEWAY, cust.id, route.id, null);
       d.prefix = prefix;
       d.destination = destination;
-      d.sell = this.moneyText[sellIdx];
+      d.sell = sellText;
       d.currency = table.currency;
       d.dropped = dropped;
       if (trace) {
@@ -1034,7 +1051,7 @@ export class Router {
       route: route.id,
       prefix,
       destination,
-      sell: this.moneyText[sellIdx],
+      sell: sellText,
       currency: table.currency,
       maxDuration: route.maxDuration,
       number: route.called.ops.length > 0 ? applyNumberActions(route.called, number) : number,
