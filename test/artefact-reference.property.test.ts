@@ -117,13 +117,15 @@ describe('artefact against the reference semantics', () => {
     }), { numRuns: 300 });
   });
 
+  /** A per-minute rate with a connection fee and billing increments, as profit assurance compares them. */
+  const tariff = fc.record({
+    rate: fc.integer({ min: 0, max: 40_000 }),
+    connectFee: fc.constantFrom(0, 0, 1_000, 10_000),
+    initial: fc.constantFrom(0, 1, 6, 30, 60, 7),
+    increment: fc.constantFrom(1, 6, 60, 7, 13),
+  });
+
   it('keeps a carrier under profit assurance exactly when no call length from 1 s to the maximum loses money', () => {
-    const tariff = fc.record({
-      rate: fc.integer({ min: 0, max: 40_000 }),
-      connectFee: fc.constantFrom(0, 0, 1_000, 10_000),
-      initial: fc.constantFrom(0, 1, 6, 30, 60, 7),
-      increment: fc.constantFrom(1, 6, 60, 7, 13),
-    });
     fc.assert(fc.property(tariff, tariff, fc.integer({ min: 0, max: 900 }), (sell, cost, d) => {
       const expected = referenceNeverLoses(sell, cost, d);
       expect(neverLoses(sell, cost, d)).toBe(expected);
@@ -133,12 +135,6 @@ describe('artefact against the reference semantics', () => {
   });
 
   it('never drops a carrier at a sell rate above one at which it kept it (flatten remembers the answers per cost row)', () => {
-    const tariff = fc.record({
-      rate: fc.integer({ min: 0, max: 40_000 }),
-      connectFee: fc.constantFrom(0, 0, 1_000, 10_000),
-      initial: fc.constantFrom(0, 1, 6, 30, 60, 7),
-      increment: fc.constantFrom(1, 6, 60, 7, 13),
-    });
     fc.assert(fc.property(tariff, tariff, fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 900 }), (sell, cost, more, d) => {
       const dearer = { ...sell, rate: sell.rate + more };
       if (neverLoses(sell, cost, d)) expect(neverLoses(dearer, cost, d)).toBe(true);
