@@ -23,7 +23,9 @@ async function until(ok: () => boolean, ms = 30_000): Promise<void> {
   }
 }
 
-describe('pulling artefacts over HTTP', () => {
+// One story in order: each test starts from the puller, holder and server state the one before
+// left (serials only go up). shuffle: false keeps that order even under --sequence.shuffle.
+describe('pulling artefacts over HTTP', { shuffle: false }, () => {
   let dir = '';
   let base: Uint8Array;
   let key: SecretKey;

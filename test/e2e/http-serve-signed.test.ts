@@ -13,7 +13,8 @@ function cli(...args: string[]): void {
   if (r.status !== 0) throw new Error(`dialplane ${args.join(' ')}: ${r.stderr}${r.stdout}`);
 }
 
-describe('dialplane serve with required signatures', () => {
+// In order: each test starts from the serial the one before activated (shuffle: false).
+describe('dialplane serve with required signatures', { shuffle: false }, () => {
   let dir = '';
   let s: Served;
   const art: Record<number, string> = {};

@@ -20,7 +20,10 @@ async function waitFor(what: string, ok: () => boolean, ms = 30_000): Promise<vo
   }
 }
 
-describe('dialplane serve over HTTP and WebSocket', () => {
+// One server through its life, in order: metrics count what the earlier tests sent, the swap
+// happens before the drain, SIGTERM comes last. shuffle: false keeps that order even under
+// --sequence.shuffle.
+describe('dialplane serve over HTTP and WebSocket', { shuffle: false }, () => {
   let dir = '';
   let live = '';
   let second = '';
