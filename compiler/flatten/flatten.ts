@@ -231,6 +231,12 @@ interface CardEntries {
   destination: Int32Array;
   type: Uint8Array;
   count: Uint8Array;
+  /**
+   * Order id (ShapeTable.orders) by the code of a list of parents (see parentListCode): the
+   * views of a card's parents are fixed, so a list of parents names one order for all the
+   * card's tables, and most keys find theirs here rather than in the interner.
+   */
+  orderOfParents: Map<number, number>;
 }
 
 /** Every deck's and override's prefixes, merged once for all cards (Flattener.globalKeys). */
@@ -686,7 +692,7 @@ class Flattener {
     const type = this.scratch.uint8s('type', n).fill(0);
     const rowAt = parentDeck.map((d) => g.row[d]!);
     this.labelKeys(card, decks, rowAt, globalOf, count, best, override, sell, connectFee, destination, type);
-    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
+    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count, orderOfParents: new Map() };
   }
 
   /**
@@ -742,6 +748,8 @@ class Flattener {
     // intern only when one changes.
     const label = new Float64Array(4);
     const order = new Float64Array(P);
+    const codes = P <= MAX_CODED_PARENTS;
+    let orderCode = -1;
     let orderLength = -1;
     let labelId = -1;
     let orderId = -1;
@@ -765,12 +773,25 @@ class Flattener {
       // The order: the view of each kept candidate, in the order they are tried.
       const len = found > 0 ? found : 0;
       if (found > 0) orderCandidates(strategy, rank, this.costRate, this.costFee, keepCost, keepParent, found);
-      let sameOrder = len === orderLength;
-      for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
-      if (!sameOrder) {
-        for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
-        orderLength = len;
-        orderId = orders.intern(order, len);
+      if (codes) {
+        const code = parentListCode(keepParent, len, P);
+        if (code !== orderCode) {
+          const known = e.orderOfParents.get(code);
+          if (known !== undefined) orderId = known;
+          else {
+            for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
+            e.orderOfParents.set(code, (orderId = orders.intern(order, len)));
+          }
+          orderCode = code;
+        }
+      } else {
+        let sameOrder = len === orderLength;
+        for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
+        if (!sameOrder) {
+          for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
+          orderLength = len;
+          orderId = orders.intern(order, len);
+        }
       }
       if (pairLabel !== labelId || pairOrder !== orderId || shapeId < 0) {
         pairLabel = labelId;
@@ -782,6 +803,20 @@ class Flattener {
     const kept = compactKeys(shape, sell, keySet.parent);
     return { key, card: card.id, filter, keySet, sell, shape, entries, kept };
   }
+}
+
+/** Cards with up to this many parents code a list of parents as one small integer (parentListCode). */
+const MAX_CODED_PARENTS = 9;
+
+/**
+ * A list of distinct parent indices (each < P ≤ MAX_CODED_PARENTS) as one integer: its digits in
+ * base P + 1, each parent counted from 1 — [] → 0, [2, 0] → 3·(P+1) + 1. Below (P + 1)^P ≤ 10^9,
+ * so a small integer; equal codes, equal lists.
+ */
+function parentListCode(parents: Int32Array, len: number, P: number): number {
+  let code = 0;
+  for (let k = 0; k < len; k++) code = code * (P + 1) + parents[k]! + 1;
+  return code;
 }
 
 /** Position of each parent in the priority list (unlisted: after all listed). */
