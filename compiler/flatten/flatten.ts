@@ -358,7 +358,12 @@ class Flattener {
    */
   private costRate: Float64Array = new Float64Array(1 << 12);
   private costFee: Float64Array = new Float64Array(1 << 12);
-  private readonly costIndex = new TupleInterner();
+  /**
+   * Per deck index: its cost rows interned, and the cost-row id of each. A cost row names its
+   * deck, so no two decks share one, and a table per deck stays small enough for the cache
+   * where one table for all would not.
+   */
+  private readonly costIndex = new Map<number, { tuples: TupleInterner; id: number[] }>();
   /** `${deck}\u0000${currency}` → the deck's view in that currency and its cost rows by key. */
   private readonly costOf = new Map<string, DeckCosts>();
   private readonly views: FlatView[] = [];
@@ -409,7 +414,7 @@ class Flattener {
     for (const [route, key] of routeKey) routeTable.set(route, tableIndex.get(key)!);
     // Every shape is known: drop the lookup tables (hundreds of MB at wholesale scale).
     this.shapes.seal();
-    this.costIndex.seal();
+    for (const { tuples } of this.costIndex.values()) tuples.seal();
     return {
       repo,
       asOf: this.options.asOf,
@@ -491,9 +496,11 @@ class Flattener {
 
   /** The cost row of each row `rows[i]` of deck d, converted at from → to, into cost[i]: interned, new ones appended. */
   private internCostRows(d: number, deckRows: DeckRows, rows: Int32Array, from: number, to: number, cost: Int32Array): void {
+    let index = this.costIndex.get(d);
+    if (!index) this.costIndex.set(d, (index = { tuples: new TupleInterner(), id: [] }));
+    const { tuples, id: idOf } = index;
     // The interner sees one tuple type (Float64Array) only.
-    const t = new Float64Array(6);
-    t[0] = d;
+    const t = new Float64Array(5);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       const rate = convert(deckRows.rate[r]!, from, to);
@@ -501,8 +508,10 @@ class Flattener {
       const initial = deckRows.initial[r]!;
       const increment = deckRows.increment[r]!;
       const type = deckRows.type[r]!;
-      t[1] = rate; t[2] = connectFee; t[3] = initial; t[4] = increment; t[5] = type;
-      const id = this.costIndex.intern(t);
+      t[0] = rate; t[1] = connectFee; t[2] = initial; t[3] = increment; t[4] = type;
+      const local = tuples.intern(t);
+      if (local === idOf.length) idOf.push(this.costRows.length);
+      const id = idOf[local]!;
       if (id === this.costRows.length) {
         this.costRows.push({ deck: d, rate, connectFee, initial, increment, type });
         if (id === this.costRate.length) {
