@@ -183,6 +183,15 @@ describe('static strategies', () => {
     expect(order({ strategy: 'priority', priority: ['c', 'a'] })).toEqual(['c', 'a', 'b']);
   });
 
+  it('orders a card with more parents than an order code covers (10) the same way', () => {
+    const many = Array.from({ length: 11 }, (_, i) => deck(`d${i}`, `c${i}`, [{ prefix: '1', rate: 20 - i }, ...(i === 0 ? [{ prefix: '12', rate: 1 }] : [])]));
+    const ids = many.map((d) => d.id);
+    const { at } = compile(repository({ decks: many, cards: [card('k', ids)], customers: [customer('c', [route('r', 'c', 'k')])] }));
+    const byRate = [...ids].reverse(); // d10 is the cheapest at 1
+    expect(at('r', '13')!.candidates.map((x) => x.deck)).toEqual(byRate);
+    expect(at('r', '125')!.candidates.map((x) => x.deck)).toEqual(['d0', ...byRate.slice(0, -1)]);
+  });
+
   it('stores dynamic strategies in lcr order for the runtime to choose from', () => {
     const repo = repository({ decks, cards: [card('k', ['a', 'b', 'c'], { strategy: 'random' })], customers: [customer('c', [route('r', 'c', 'k')])] });
     const { at, a } = compile(repo);

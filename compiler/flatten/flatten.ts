@@ -231,6 +231,12 @@ interface CardEntries {
   destination: Int32Array;
   type: Uint8Array;
   count: Uint8Array;
+  /**
+   * Order id (ShapeTable.orders) by the code of a list of parents (see parentListCode): the
+   * views of a card's parents are fixed, so a list of parents names one order for all the
+   * card's tables, and most keys find theirs here rather than in the interner.
+   */
+  orderOfParents: Map<number, number>;
 }
 
 /** Every deck's and override's prefixes, merged once for all cards (Flattener.globalKeys). */
@@ -352,7 +358,12 @@ class Flattener {
    */
   private costRate: Float64Array = new Float64Array(1 << 12);
   private costFee: Float64Array = new Float64Array(1 << 12);
-  private readonly costIndex = new TupleInterner();
+  /**
+   * Per deck index: its cost rows interned, and the cost-row id of each. A cost row names its
+   * deck, so no two decks share one, and a table per deck stays small enough for the cache
+   * where one table for all would not.
+   */
+  private readonly costIndex = new Map<number, { tuples: TupleInterner; id: number[] }>();
   /** `${deck}\u0000${currency}` → the deck's view in that currency and its cost rows by key. */
   private readonly costOf = new Map<string, DeckCosts>();
   private readonly views: FlatView[] = [];
@@ -403,7 +414,7 @@ class Flattener {
     for (const [route, key] of routeKey) routeTable.set(route, tableIndex.get(key)!);
     // Every shape is known: drop the lookup tables (hundreds of MB at wholesale scale).
     this.shapes.seal();
-    this.costIndex.seal();
+    for (const { tuples } of this.costIndex.values()) tuples.seal();
     return {
       repo,
       asOf: this.options.asOf,
@@ -485,9 +496,11 @@ class Flattener {
 
   /** The cost row of each row `rows[i]` of deck d, converted at from → to, into cost[i]: interned, new ones appended. */
   private internCostRows(d: number, deckRows: DeckRows, rows: Int32Array, from: number, to: number, cost: Int32Array): void {
+    let index = this.costIndex.get(d);
+    if (!index) this.costIndex.set(d, (index = { tuples: new TupleInterner(), id: [] }));
+    const { tuples, id: idOf } = index;
     // The interner sees one tuple type (Float64Array) only.
-    const t = new Float64Array(6);
-    t[0] = d;
+    const t = new Float64Array(5);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       const rate = convert(deckRows.rate[r]!, from, to);
@@ -495,8 +508,10 @@ class Flattener {
       const initial = deckRows.initial[r]!;
       const increment = deckRows.increment[r]!;
       const type = deckRows.type[r]!;
-      t[1] = rate; t[2] = connectFee; t[3] = initial; t[4] = increment; t[5] = type;
-      const id = this.costIndex.intern(t);
+      t[0] = rate; t[1] = connectFee; t[2] = initial; t[3] = increment; t[4] = type;
+      const local = tuples.intern(t);
+      if (local === idOf.length) idOf.push(this.costRows.length);
+      const id = idOf[local]!;
       if (id === this.costRows.length) {
         this.costRows.push({ deck: d, rate, connectFee, initial, increment, type });
         if (id === this.costRate.length) {
@@ -686,7 +701,7 @@ class Flattener {
     const type = this.scratch.uint8s('type', n).fill(0);
     const rowAt = parentDeck.map((d) => g.row[d]!);
     this.labelKeys(card, decks, rowAt, globalOf, count, best, override, sell, connectFee, destination, type);
-    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count };
+    return { card, keySet, P, view, cost, sell, connectFee, destination, type, count, orderOfParents: new Map() };
   }
 
   /**
@@ -742,6 +757,8 @@ class Flattener {
     // intern only when one changes.
     const label = new Float64Array(4);
     const order = new Float64Array(P);
+    const codes = P <= MAX_CODED_PARENTS;
+    let orderCode = -1;
     let orderLength = -1;
     let labelId = -1;
     let orderId = -1;
@@ -765,12 +782,25 @@ class Flattener {
       // The order: the view of each kept candidate, in the order they are tried.
       const len = found > 0 ? found : 0;
       if (found > 0) orderCandidates(strategy, rank, this.costRate, this.costFee, keepCost, keepParent, found);
-      let sameOrder = len === orderLength;
-      for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
-      if (!sameOrder) {
-        for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
-        orderLength = len;
-        orderId = orders.intern(order, len);
+      if (codes) {
+        const code = parentListCode(keepParent, len, P);
+        if (code !== orderCode) {
+          const known = e.orderOfParents.get(code);
+          if (known !== undefined) orderId = known;
+          else {
+            for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
+            e.orderOfParents.set(code, (orderId = orders.intern(order, len)));
+          }
+          orderCode = code;
+        }
+      } else {
+        let sameOrder = len === orderLength;
+        for (let k = 0; sameOrder && k < len; k++) sameOrder = order[k] === e.view[keepParent[k]!];
+        if (!sameOrder) {
+          for (let k = 0; k < len; k++) order[k] = e.view[keepParent[k]!]!;
+          orderLength = len;
+          orderId = orders.intern(order, len);
+        }
       }
       if (pairLabel !== labelId || pairOrder !== orderId || shapeId < 0) {
         pairLabel = labelId;
@@ -782,6 +812,20 @@ class Flattener {
     const kept = compactKeys(shape, sell, keySet.parent);
     return { key, card: card.id, filter, keySet, sell, shape, entries, kept };
   }
+}
+
+/** Cards with up to this many parents code a list of parents as one small integer (parentListCode). */
+const MAX_CODED_PARENTS = 9;
+
+/**
+ * A list of distinct parent indices (each < P ≤ MAX_CODED_PARENTS) as one integer: its digits in
+ * base P + 1, each parent counted from 1 — [] → 0, [2, 0] → 3·(P+1) + 1. Below (P + 1)^P ≤ 10^9,
+ * so a small integer; equal codes, equal lists.
+ */
+function parentListCode(parents: Int32Array, len: number, P: number): number {
+  let code = 0;
+  for (let k = 0; k < len; k++) code = code * (P + 1) + parents[k]! + 1;
+  return code;
 }
 
 /** Position of each parent in the priority list (unlisted: after all listed). */
