@@ -112,6 +112,8 @@ export class Artefact {
    * levels of every walk are one read instead of three dependent ones.
    */
   private readonly jump: Int32Array;
+  /** Per table, its root node (TABLE.nodeFirst): one read per lookup instead of a multiply and a read. */
+  private readonly tableFirst: Int32Array;
   readonly rates: Uint32Array;
   readonly lists: Uint32Array;
   readonly schedules: Uint32Array;
@@ -270,6 +272,8 @@ export class Artefact {
     this.validatePacked(this.shapes, 'shapes', 'label', counts.labels, 'candidates', counts.candidates);
     this.validatePacked(this.values, 'values', 'shape', counts.shapes, 'sell', counts.money);
     this.validateStructure();
+    this.tableFirst = new Int32Array(counts.tables);
+    for (let t = 0; t < counts.tables; t++) this.tableFirst[t] = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
     this.jump = this.buildJumps();
     for (let c = 0; c < counts.customers; c++) this.customerIndex.set(this.string(this.customers[c * F.CUSTOMER.width + F.CUSTOMER.at.id]!), c);
   }
@@ -585,45 +589,54 @@ export class Artefact {
   }
 
   /**
-   * Longest-prefix walk of table `t` over the digits of `number` from `start`: the VALUES index of
-   * the longest compiled prefix (see valueShape, valueSell), or −1.
-   * `matchDepth` holds the digits matched. One 4-byte node read per digit (plus its block of the
-   * value bitmap, 8 bytes per 32 nodes), no allocation.
+   * Longest-prefix walk of table `t` over the digits of `number`: the VALUES index of the longest
+   * compiled prefix (see valueShape, valueSell), or −1. `matchDepth` holds the digits matched.
+   * One 4-byte node read per digit below the jump table (plus its block of the value bitmap), no
+   * allocation. Shaped for V8: digits are read only below the length (charCodeAt past the end is
+   * NaN, which would turn the arithmetic into doubles), and the deepest value so far is kept
+   * without a branch (whether a node holds a value is a coin toss for the branch predictor).
    */
-  lookup(t: number, number: string, start = 0): number {
+  lookup(t: number, number: string): number {
     const nodes = this.tableWords;
     const marks = this.nodeValues;
-    const first = this.tables[t * F.TABLE.width + F.TABLE.at.nodeFirst]!;
-    let n = first;
+    const first = this.tableFirst[t]!;
+    const length = number.length;
+    let n: number;
     let best: number;
-    let depth = 0;
-    let i = start;
-    const d0 = number.charCodeAt(i) - 48, d1 = number.charCodeAt(i + 1) - 48, d2 = number.charCodeAt(i + 2) - 48;
-    // Three digits: start from the jump table.
-    if (number.length - start >= JUMP_DIGITS && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
+    let depth: number;
+    let i: number;
+    const jump = this.jump;
+    const d0 = length >= JUMP_DIGITS ? number.charCodeAt(0) - 48 : -1;
+    const d1 = length >= JUMP_DIGITS ? number.charCodeAt(1) - 48 : -1;
+    const d2 = length >= JUMP_DIGITS ? number.charCodeAt(2) - 48 : -1;
+    if ((d0 >>> 0) <= 9 && (d1 >>> 0) <= 9 && (d2 >>> 0) <= 9) {
+      // The top JUMP_DIGITS levels in one read.
       const j = 3 * (JUMP_ENTRIES * t + 100 * d0 + 10 * d1 + d2);
-      n = this.jump[j]!;
-      best = this.jump[j + 1]!;
-      depth = this.jump[j + 2]!;
+      n = jump[j]!;
+      best = jump[j + 1]!;
+      depth = jump[j + 2]!;
       if (n < 0) {
         this.matchDepth = depth;
         return best < 0 ? -1 : this.rank(best);
       }
-      i += JUMP_DIGITS;
+      i = JUMP_DIGITS;
     } else {
+      n = first;
       best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
+      depth = 0;
+      i = 0;
     }
-    for (; i < number.length; i++) {
+    for (; i < length; i++) {
       const d = number.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) break;
+      if ((d >>> 0) > 9) break;
       const w = nodes[n]!;
       const bit = 1 << d;
       if ((w & bit) === 0) break;
       n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + DIGIT_RANK[w & (bit - 1)]!;
-      if ((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1) {
-        best = n;
-        depth = i - start + 1;
-      }
+      // All ones when node n holds a value, else zero: best and depth move to it only then.
+      const held = -((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1);
+      best ^= (best ^ n) & held;
+      depth ^= (depth ^ (i + 1)) & held;
     }
     this.matchDepth = depth;
     return best < 0 ? -1 : this.rank(best);
