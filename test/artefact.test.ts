@@ -130,6 +130,14 @@ describe('artefact reader refuses damage', () => {
     const lastNode = nodes.offset + (nodes.count - 1) * 4 * F.TABLE_NODE_WORDS;
     expect(edit(lastNode, 5 << F.NODE_CHILD_SHIFT)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
     expect(edit(views.offset + 4, a.counts.rates)).toThrow(expect.objectContaining({ code: 'bad-trie' }));
+    // The same faults in a deck view's trie, and the message names the node: the check runs
+    // without a branch per node, then looks for the faulty one.
+    const viewRoot = view.getUint32(views.offset, true);
+    expect(viewRoot & F.NODE_DIGITS).not.toBe(0);
+    expect(edit(views.offset, viewRoot & F.NODE_DIGITS)).toThrow(/views\[0\]: node 0: children 0\+\d+ are not later nodes/);
+    const lastViewNode = views.offset + (views.count - 1) * 4 * F.VIEW_NODE_WORDS;
+    expect(edit(lastViewNode, 3 << F.NODE_CHILD_SHIFT)).toThrow(expect.objectContaining({ code: 'bad-trie', message: expect.stringMatching(/has a child offset but no children/) }));
+    expect(edit(lastNode, 1 | (5 << F.NODE_CHILD_SHIFT))).toThrow(/tables\[\d+\]: node \d+: children 5\+1 are not later nodes/);
     // One more node marked as holding a value than VALUES holds; a block's count that lies; a value
     // naming a shape that does not exist.
     const marks = a.sections.find((x) => x.name === 'nodeValues')!;

@@ -69,6 +69,13 @@ class Words {
     this.reserve(ws.length);
     for (let i = 0; i < ws.length; i++) this.buf[this.length++] = ws[i]! >>> 0;
   }
+  /** Room for `n` more words, sized exactly when it grows (for a section whose size is known). */
+  reserveExact(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint32Array(this.length + n);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
   reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -108,7 +115,8 @@ class Encoder {
   private sortedMoney: Float64Array = new Float64Array(0);
   private readonly lists = new Words();
   private readonly listIndex = new Map<string, number>();
-  private readonly sections = new Map<F.SectionName, { data: Uint8Array; count: number }>();
+  /** Each section's bytes, in one or more pieces (trie nodes come a trie at a time), and its record count. */
+  private readonly sections = new Map<F.SectionName, { pieces: Uint8Array[]; bytes: number; count: number }>();
 
   constructor(private readonly flat: FlatNetwork, private readonly options: EncodeOptions) {
     this.lists.push(0); // offset 0: the empty list
@@ -280,12 +288,17 @@ class Encoder {
     // tables (their tries, shapes, labels), then views (their tries, rates)
     const tables = new Words();
     const views = new Words();
-    const nodes = new Words();
+    // Trie nodes a trie at a time, each in an array of its exact size: one Words doubling to
+    // tens of MB would allocate twice that, and V8 answers each 64 MB or so of new array memory
+    // with a full collection of the heap.
+    const nodes: Uint8Array[] = [];
+    let nodeCount = 0;
     /** Bit g set: table node g holds a value (VALUES in node order). */
     const valueBits = new Words();
     const values = new Words();
     let keyAtNode = new Int32Array(0);
-    const viewNodes = new Words();
+    const viewNodes: Uint8Array[] = [];
+    let viewNodeCount = 0;
     const labels = new Words();
     /** Per shape: label, candidates ordinal (packed at the end, when the counts are known). */
     const shapes = new Words();
@@ -340,20 +353,24 @@ class Encoder {
     let kept = 0;
     // Neighbouring prefixes often sell alike: the last amount's index saves most money lookups.
     let lastSell = NaN, lastSellIndex = -1;
+    values.reserveExact(2 * this.flat.tables.reduce((n, t) => n + t.kept, 0));
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
-      const nodeFirst = nodes.length / F.TABLE_NODE_WORDS;
+      const nodeFirst = nodeCount;
       builder.reset();
       const { keys } = t.keySet;
       // The builder holds key indexes; the nodes holding one get their value in node order.
       for (let i = 0; i < keys.length; i++) if (t.shape[i]! >= 0) builder.insert(keys[i]!, i, false);
       if (keyAtNode.length < builder.size) keyAtNode = new Int32Array(builder.size * 2);
       keyAtNode.fill(-1, 0, builder.size);
-      const nodeCount = builder.emit(nodes, F.TABLE_NODE_WORDS, `table for card ${t.card}`, (at, i) => {
-        keyAtNode[at - nodeFirst] = i;
+      const trie = builder.emit(F.TABLE_NODE_WORDS, `table for card ${t.card}`, (node, i) => {
+        keyAtNode[node] = i;
       });
-      valueBits.fill(Math.ceil((nodeFirst + nodeCount) / F.NODE_VALUE_BLOCK) - valueBits.length, 0);
-      for (let p = 0; p < nodeCount; p++) {
+      const trieNodes = trie.length / F.TABLE_NODE_WORDS;
+      nodes.push(new Uint8Array(trie.buffer, trie.byteOffset, trie.byteLength));
+      nodeCount += trieNodes;
+      valueBits.fill(Math.ceil((nodeFirst + trieNodes) / F.NODE_VALUE_BLOCK) - valueBits.length, 0);
+      for (let p = 0; p < trieNodes; p++) {
         const i = keyAtNode[p]!;
         if (i < 0) continue;
         const g = nodeFirst + p;
@@ -375,7 +392,7 @@ class Encoder {
       tables.push(
         cardIndex.get(t.card)!, F.STRATEGIES.indexOf(f.strategy),
         (f.profitAssurance ? F.TABLE_PROFIT_ASSURANCE : 0) | (f.blockConnectCost ? F.TABLE_BLOCK_CONNECT_COST : 0) | (f.lock ? F.TABLE_LOCK : 0),
-        nodeFirst, nodeCount, t.kept,
+        nodeFirst, trieNodes, t.kept,
         this.idxList((f.lock ?? []).map((d) => deckIndex.get(d)!)), this.idxList(f.exclude.map((d) => deckIndex.get(d)!)),
         f.providerCappedRate === null ? F.NONE : this.m(f.providerCappedRate), f.cappedRate === null ? F.NONE : this.m(f.cappedRate),
         f.blockTypes.reduce((m, ty) => m | (1 << ty), 0), f.maxDuration, this.list(weights), t.entries,
@@ -385,17 +402,22 @@ class Encoder {
     }
     let viewKept = 0;
     for (const v of this.flat.views) {
-      const nodeFirst = viewNodes.length / F.VIEW_NODE_WORDS;
+      const nodeFirst = viewNodeCount;
       builder.reset();
       let stored = 0;
       // A row equal to the one it would inherit from a shorter prefix is not stored (lossless).
       for (let i = 0; i < v.prefixes.length; i++) if (builder.insert(v.prefixes[i]!, rateId(v.cost[i]!), true)) stored++;
-      const nodeCount = builder.emit(viewNodes, F.VIEW_NODE_WORDS, `deck ${this.flat.decks[v.deck]} (${v.currency})`, (at, rate) => viewNodes.set(at + 1, rate));
-      views.push(v.deck, this.str(v.currency), nodeFirst, nodeCount, stored, v.prefixes.length);
+      const trie = builder.emit(F.VIEW_NODE_WORDS, `deck ${this.flat.decks[v.deck]} (${v.currency})`, (node, rate, words) => {
+        words[node * F.VIEW_NODE_WORDS + 1] = rate;
+      });
+      const trieNodes = trie.length / F.VIEW_NODE_WORDS;
+      viewNodes.push(new Uint8Array(trie.buffer, trie.byteOffset, trie.byteLength));
+      viewNodeCount += trieNodes;
+      views.push(v.deck, this.str(v.currency), nodeFirst, trieNodes, stored, v.prefixes.length);
       viewKept += stored;
     }
     this.put('tables', tables, this.flat.tables.length);
-    this.put('nodes', nodes, nodes.length / F.TABLE_NODE_WORDS);
+    this.put('nodes', nodes, nodeCount);
     // Per block of 32 nodes: the values before it, then its bits.
     const nodeValues = new Words();
     let rank = 0;
@@ -410,15 +432,15 @@ class Encoder {
     this.put('shapes', packPairs(shapes.words(), labelCount, candidates.length), shapeCount);
     this.put('candidates', candidates, candidates.length);
     this.put('views', views, this.flat.views.length);
-    this.put('viewNodes', viewNodes, viewNodes.length / F.VIEW_NODE_WORDS);
+    this.put('viewNodes', viewNodes, viewNodeCount);
     this.put('rates', rates, rateCount);
     this.put('lists', this.lists, this.lists.length);
     this.putMoney();
     this.putStrings();
     const bytes = this.assemble(serial, revision);
-    const sections: SectionStat[] = [...this.sections].map(([name, s]) => ({ name, bytes: s.data.length, count: s.count }))
+    const sections: SectionStat[] = [...this.sections].map(([name, s]) => ({ name, bytes: s.bytes, count: s.count }))
       .sort((a, b) => F.SECTION_ID[a.name] - F.SECTION_ID[b.name]);
-    const stringBytes = this.sections.get('strings')!.data.length;
+    const stringBytes = this.sections.get('strings')!.bytes;
     return {
       bytes,
       stats: {
@@ -427,8 +449,8 @@ class Encoder {
         tables: this.flat.tables.length,
         entries,
         kept,
-        nodes: nodes.length / F.TABLE_NODE_WORDS,
-        viewNodes: viewNodes.length / F.VIEW_NODE_WORDS,
+        nodes: nodeCount,
+        viewNodes: viewNodeCount,
         views: this.flat.views.length,
         viewPrefixes: viewKept,
         shapes: shapeCount,
@@ -519,8 +541,9 @@ class Encoder {
     return this.list(items);
   }
 
-  private put(name: F.SectionName, words: Words | Uint8Array, count: number): void {
-    this.sections.set(name, { data: words instanceof Uint8Array ? words : words.bytes(), count });
+  private put(name: F.SectionName, words: Words | Uint8Array | Uint8Array[], count: number): void {
+    const pieces = words instanceof Words ? [words.bytes()] : words instanceof Uint8Array ? [words] : words;
+    this.sections.set(name, { pieces, bytes: pieces.reduce((n, p) => n + p.length, 0), count });
   }
 
   private putMoney(): void {
@@ -554,7 +577,7 @@ class Encoder {
     const placed = list.map((s) => {
       at = align(at);
       const offset = at;
-      at += s.data.length;
+      at += s.bytes;
       return { ...s, offset };
     });
     const total = align(at);
@@ -575,9 +598,9 @@ class Encoder {
       const e = F.HEADER_BYTES + i * F.SECTION_ENTRY_BYTES;
       view.setUint32(e, s.id, true);
       view.setUint32(e + 4, s.offset, true);
-      view.setUint32(e + 8, s.data.length, true);
+      view.setUint32(e + 8, s.bytes, true);
       view.setUint32(e + 12, s.count, true);
-      out.set(s.data, s.offset);
+      for (let k = 0, at = s.offset; k < s.pieces.length; at += s.pieces[k]!.length, k++) out.set(s.pieces[k]!, at);
     });
     out.set(contentHash(out), F.H.contentHash);
     return out;
@@ -705,16 +728,17 @@ class TrieBuilder {
   }
 
   /**
-   * Appends the trie to `nodes` as `width`-word nodes, depth first: a node's children get
+   * The trie as `width`-word nodes in an array of its own, depth first: a node's children get
    * consecutive places when it is laid out, then each child's subtree follows in digit order, so
-   * a subtree is one stretch of memory. Word 0 is written here; `value(at, v)` writes the rest of
-   * each node that holds a value (other words stay NONE), in key order. Returns the node count.
+   * a subtree is one stretch of memory. Word 0 is written here, the other words are NONE;
+   * `value(node, v, words)` is called for each node that holds a value, in key order, to write
+   * the rest of it.
    */
-  emit(nodes: Words, width: number, what: string, value: (at: number, v: number) => void): number {
+  emit(width: number, what: string, value: (node: number, v: number, words: Uint32Array) => void): Uint32Array {
     const n = this.count;
     if (n > F.MAX_TRIE_NODES) throw new EncodeError(`the trie of ${what} needs ${n} nodes, over the format's ${F.MAX_TRIE_NODES}`);
-    const base = nodes.length;
-    nodes.fill(n * width, F.NONE);
+    const nodes = new Uint32Array(n * width);
+    if (width > 1) nodes.fill(F.NONE);
     if (this.place.length < n) {
       this.place = new Int32Array(Math.max(n, this.place.length * 2));
       this.stack = new Int32Array(this.place.length);
@@ -728,7 +752,7 @@ class TrieBuilder {
     let next = 1;
     while (top > 0) {
       const t = stack[--top]!;
-      const at = base + place[t]! * width;
+      const node = place[t]!;
       let digits = 0;
       const firstChild = next;
       for (let d = 0; d < 10; d++) {
@@ -737,15 +761,15 @@ class TrieBuilder {
         digits |= 1 << d;
         place[c] = next++;
       }
-      nodes.set(at, digits === 0 ? 0 : digits | (firstChild << F.NODE_CHILD_SHIFT));
+      nodes[node * width] = digits === 0 ? 0 : digits | (firstChild << F.NODE_CHILD_SHIFT);
       const v = scratch[t * 11]!;
-      if (v !== 0) value(at, v - 1);
+      if (v !== 0) value(node, v - 1, nodes);
       for (let d = 9; d >= 0; d--) {
         const c = scratch[t * 11 + 1 + d]!;
         if (c !== 0) stack[top++] = c;
       }
     }
-    return n;
+    return nodes;
   }
 
   /** A fresh node: scratch past `count` is always zero (reset clears what a trie used). */

@@ -152,7 +152,10 @@ export class PairInterner {
         }
         this.pairs[2 * next] = a;
         this.pairs[2 * next + 1] = b;
-        if (this.count * 2 > mask) this.grow();
+        // Up to 3/4 full: the table of millions of shapes is the largest of flatten, and every
+        // page of a new one is a page fault (a probe past a collision stays in the same cache
+        // line or the next, as a slot holds its pair).
+        if (this.count * 4 > mask * 3) this.grow();
         return next;
       }
       if (slots[at] === a && slots[at + 1] === b) return id;

@@ -496,15 +496,8 @@ export class Artefact {
   /** Table t's run of NODES: children after their node and inside the run, no stray bits. */
   private validateTableTrie(t: number, first: number, count: number, expectFirst: number): number {
     this.checkRun(`tables[${t}]`, first, count, expectFirst, this.counts.nodes);
-    const nodes = this.tableWords;
     const end = first + count;
-    for (let n = first; n < end; n++) {
-      const w = nodes[n]!;
-      if (w === 0) continue;
-      const digits = w & F.NODE_DIGITS;
-      const child = first + (w >>> F.NODE_CHILD_SHIFT);
-      if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(`tables[${t}]`, w, n, first);
-    }
+    if (trieFaults(this.tableWords, first, end, 1) !== 0) this.findBadNode(`tables[${t}]`, this.tableWords, first, end, 1);
     return end;
   }
 
@@ -512,18 +505,27 @@ export class Artefact {
   private validateViewTrie(v: number, first: number, count: number, expectFirst: number): number {
     this.checkRun(`views[${v}]`, first, count, expectFirst, this.counts.viewNodes);
     const nodes = this.viewWords;
-    const rateEnd = this.counts.rates;
     const end = first + count;
-    for (let n = first, at = 2 * first; n < end; n++, at += 2) {
-      const w = nodes[at]!;
-      const rate = nodes[at + 1]!;
-      if ((rate >>> 0) >= rateEnd && rate !== -1) fail('bad-trie', `views[${v}]: node ${n - first} names rate ${rate >>> 0}, which does not exist`);
+    if (trieFaults(nodes, first, end, 2) !== 0) this.findBadNode(`views[${v}]`, nodes, first, end, 2);
+    if (rateFaults(nodes, first, end, this.counts.rates) !== 0) {
+      for (let n = first; n < end; n++) {
+        const rate = nodes[2 * n + 1]!;
+        if ((rate >>> 0) >= this.counts.rates && rate !== -1) fail('bad-trie', `views[${v}]: node ${n - first} names rate ${rate >>> 0}, which does not exist`);
+      }
+    }
+    return end;
+  }
+
+  /** trieFaults found a fault in nodes [first, end): the first faulty node, in words. */
+  private findBadNode(owner: string, words: Int32Array, first: number, end: number, width: number): never {
+    for (let n = first; n < end; n++) {
+      const w = words[n * width]!;
       if (w === 0) continue;
       const digits = w & F.NODE_DIGITS;
       const child = first + (w >>> F.NODE_CHILD_SHIFT);
-      if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(`views[${v}]`, w, n, first);
+      if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(owner, w, n, first);
     }
-    return end;
+    throw new Error('internal: trieFaults and findBadNode disagree');
   }
 
   private badChildren(owner: string, w: number, n: number, first: number): never {
@@ -756,4 +758,37 @@ function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
+}
+
+/**
+ * Non-zero when a node of [first, end) (nodes of `width` words, the structure in word 0) has
+ * children that are not later nodes of the run, or a child offset without children. Without a
+ * branch per node (leaves and inner nodes alternate unpredictably): each test is a sign bit,
+ * ORed into one word; the caller looks for the node only when it is not zero. Child offsets
+ * are below 2^22 and node indexes below 2^31, so no difference below overflows.
+ */
+function trieFaults(words: Int32Array, first: number, end: number, width: number): number {
+  let faults = 0;
+  for (let n = first, at = first * width; n < end; n++, at += width) {
+    const w = words[at]!;
+    const digits = w & 0x3ff /* NODE_DIGITS */;
+    const child = first + (w >>> 10 /* NODE_CHILD_SHIFT */);
+    // Sign bit set when: the node has children or an offset (w ≠ 0) and its digits are none,
+    // its first child is not after it, or its last child is past the run.
+    const inner = w | -w;
+    const bad = (digits - 1) | (n - child) ^ -1 | (end - child - DIGIT_RANK[digits]!);
+    faults |= inner & bad;
+  }
+  return faults >>> 31;
+}
+
+/** Non-zero when a view node of [first, end) names a rate that is neither NONE nor below rateEnd. */
+function rateFaults(words: Int32Array, first: number, end: number, rateEnd: number): number {
+  let faults = 0;
+  for (let at = 2 * first + 1, stop = 2 * end; at < stop; at += 2) {
+    const rate = words[at]!;
+    // rate + 1 is 0 for NONE; otherwise the rate must be below rateEnd (rate ≥ 0 here as rates < 2^31).
+    faults |= (rate + 1 !== 0 && (rate >>> 0) >= rateEnd) ? 1 : 0;
+  }
+  return faults;
 }
