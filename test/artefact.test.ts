@@ -178,7 +178,7 @@ describe('artefact reader refuses damage', () => {
     expect(edit(values.offset + values.length - 4, 1)).toThrow(expect.objectContaining({ code: 'bad-section' }));
   });
 
-  it('packs pairs of any field widths so that every record reads back exactly', () => {
+  it('packs pairs of any field widths so that every record reads back exactly, and finds the first out of range', () => {
     const widths = fc.tuple(fc.integer({ min: 1, max: F.PACKED_MAX_FIELD_BITS }), fc.integer({ min: 1, max: F.PACKED_MAX_FIELD_BITS }));
     fc.assert(fc.property(widths, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 40 }), ([lowBits, highBits], raw) => {
       const lowCount = 2 ** lowBits, highCount = 2 ** highBits;
@@ -192,6 +192,14 @@ describe('artefact reader refuses damage', () => {
         expect(p.low(i)).toBe(l);
         expect(p.high(i)).toBe(h);
       });
+      // The range scan decode runs (a branch-free pass, then a search) finds the first record
+      // out of range at any bounds: every bound a field holds, its successor, and the widths' ends.
+      for (const [l, h] of [...pairs.slice(0, 6), [lowCount, highCount], [0, 0]]) {
+        for (const [lowEnd, highEnd] of [[l, highCount], [lowCount, h], [l + 1, h + 1], [l, h]]) {
+          const expected = pairs.findIndex(([a, b]) => a >= lowEnd! || b >= highEnd!);
+          expect(p.firstOutOfRange(lowEnd!, highEnd!)).toBe(expected);
+        }
+      }
     }), { numRuns: 500 });
   });
 

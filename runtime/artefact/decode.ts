@@ -506,8 +506,8 @@ export class Artefact {
     this.checkRun(`views[${v}]`, first, count, expectFirst, this.counts.viewNodes);
     const nodes = this.viewWords;
     const end = first + count;
-    if (trieFaults(nodes, first, end, 2) !== 0) this.findBadNode(`views[${v}]`, nodes, first, end, 2);
-    if (rateFaults(nodes, first, end, this.counts.rates) !== 0) {
+    if (viewFaults(nodes, first, end, this.counts.rates) !== 0) {
+      if (trieFaults(nodes, first, end, 2) !== 0) this.findBadNode(`views[${v}]`, nodes, first, end, 2);
       for (let n = first; n < end; n++) {
         const rate = nodes[2 * n + 1]!;
         if ((rate >>> 0) >= this.counts.rates && rate !== -1) fail('bad-trie', `views[${v}]: node ${n - first} names rate ${rate >>> 0}, which does not exist`);
@@ -782,13 +782,20 @@ function trieFaults(words: Int32Array, first: number, end: number, width: number
   return faults >>> 31;
 }
 
-/** Non-zero when a view node of [first, end) names a rate that is neither NONE nor below rateEnd. */
-function rateFaults(words: Int32Array, first: number, end: number, rateEnd: number): number {
+/**
+ * trieFaults for a view's run (2-word nodes), and in the same pass: a rate that is neither NONE
+ * (−1) nor below rateEnd. Rates are signed here: valid ones are −1 … rateEnd − 1, so
+ * rateEnd − 1 − rate and rate + 1 both keep their sign bit clear.
+ */
+function viewFaults(words: Int32Array, first: number, end: number, rateEnd: number): number {
   let faults = 0;
-  for (let at = 2 * first + 1, stop = 2 * end; at < stop; at += 2) {
-    const rate = words[at]!;
-    // rate + 1 is 0 for NONE; otherwise the rate must be below rateEnd (rate ≥ 0 here as rates < 2^31).
-    faults |= (rate + 1 !== 0 && (rate >>> 0) >= rateEnd) ? 1 : 0;
+  for (let n = first, at = 2 * first; n < end; n++, at += 2) {
+    const w = words[at]!;
+    const rate = words[at + 1]!;
+    const digits = w & 0x3ff /* NODE_DIGITS */;
+    const child = first + (w >>> 10 /* NODE_CHILD_SHIFT */);
+    const bad = (digits - 1) | (n - child) ^ -1 | (end - child - DIGIT_RANK[digits]!);
+    faults |= ((w | -w) & bad) | (rateEnd - 1 - rate) | (rate + 1);
   }
-  return faults;
+  return faults >>> 31;
 }
