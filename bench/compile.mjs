@@ -96,6 +96,9 @@ const serve = spawnSync(process.execPath, ['--input-type=module', '-e', `
     while (s.length < len) s += Math.floor(rnd() * 10);
     numbers[i] = s;
   }
+  // As flat strings, as JSON.parse or a socket's bytes give them: a string grown by += is a rope
+  // (from 13 characters), whose characters every read reaches through a pointer.
+  for (let i = 0; i < N; i++) numbers[i] = Buffer.from(numbers[i], 'latin1').toString('latin1');
   // Each timed loop sums into a local and hands it out once: a running total in a closure variable
   // becomes a heap number per iteration, and the loop would measure the garbage collector.
   let sink = 0;
