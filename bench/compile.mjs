@@ -153,10 +153,10 @@ console.log(`| shapes / labels / rates                   | ${(fmt(c.stats.shapes
 console.log(`| decode, no hash (ms): median of 9 (best)  | ${(fmt(s.decodeMs, 1) + ' (' + fmt(s.decodeBestMs, 1) + ')').padStart(16)} | ≤ 100    |`);
 console.log(`| decode + SHA-256 (ms)                     | ${fmt(s.decodeHashMs, 1).padStart(16)} |          |`);
 console.log(`\nlookups on table ${s.table} (${fmt(s.tablePrefixes)} prefixes), one core, 2^20 numbers × 5 rounds, median of 5 timings (best):\n`);
-console.log('| lookups per second | dialplane trie | peer: Map probed longest → shortest | ratio |');
-console.log('|--------------------|----------------|-------------------------------------|-------|');
-console.log(`| longest prefix     | ${(fmt(s.trieRate / 1e6, 2) + 'M (' + fmt(s.trieBestRate / 1e6, 2) + 'M)').padStart(14)} | ${(fmt(s.mapRate / 1e6, 3) + 'M (' + fmt(s.mapBestRate / 1e6, 3) + 'M)').padStart(35)} | ${fmt(s.trieRate / s.mapRate, 1).padStart(5)} |`);
-console.log(`| + price candidates | ${(fmt(s.pricedRate / 1e6, 2) + 'M').padStart(14)} |                                     | ${fmt(s.pricedRate / s.mapRate, 1).padStart(5)} |`);
+console.log('| lookups per second | dialplane trie   | peer: Map probed longest → shortest | ratio |');
+console.log('|--------------------|------------------|-------------------------------------|-------|');
+console.log(`| longest prefix     | ${(fmt(s.trieRate / 1e6, 2) + 'M (' + fmt(s.trieBestRate / 1e6, 2) + 'M)').padStart(16)} | ${(fmt(s.mapRate / 1e6, 3) + 'M (' + fmt(s.mapBestRate / 1e6, 3) + 'M)').padStart(35)} | ${fmt(s.trieRate / s.mapRate, 1).padStart(5)} |`);
+console.log(`| + price candidates | ${(fmt(s.pricedRate / 1e6, 2) + 'M').padStart(16)} |                                     | ${fmt(s.pricedRate / s.mapRate, 1).padStart(5)} |`);
 console.log(`\n("+ price candidates": the card walk, then all ${fmt(s.candidates, 1)} candidates on average priced by walks of their deck views, side by side (Artefact.priceViews, as the Router does).)`);
 console.log(`\nsection bytes: ${c.stats.sections.filter((x) => x.bytes > 1e5).map((x) => `${x.name} ${fmt(x.bytes / 1e6, 1)} MB`).join(', ')}`);
 console.log(`answers differing between trie and peer on 100k numbers: ${s.mismatches}`);

@@ -353,7 +353,10 @@ class Encoder {
     let kept = 0;
     // Neighbouring prefixes often sell alike: the last amount's index saves most money lookups.
     let lastSell = NaN, lastSellIndex = -1;
+    // The large sections at their final size, or a bound of it, instead of doubling up to it.
     values.reserveExact(2 * this.flat.tables.reduce((n, t) => n + t.kept, 0));
+    shapes.reserveExact(2 * fs.count);
+    rates.reserveExact(F.RATE.width * this.flat.costRows.length);
     for (const t of this.flat.tables) {
       const card = repo.cards.get(t.card)!;
       const nodeFirst = nodeCount;
