@@ -311,7 +311,7 @@ export class Router {
     });
     let maxTargets = 5;
     let currency = '';
-    const net = this.optionalSection('network', F.NETWORK.width);
+    const net = this.artefact.network; // validated by decode, like every section
     if (net && net.length >= F.NETWORK.width) {
       const at = F.NETWORK.at as Record<string, number>;
       maxTargets = net[at.maxTargets!]! || 5;
@@ -388,7 +388,7 @@ export class Router {
 
     // Customers and routes.
     const C = F.CUSTOMER, R = F.ROUTE;
-    const dialSection = this.optionalSection('routeDial', F.ROUTE_DIAL.width);
+    const dialSection = this.artefact.routeDial;
     const schedules = this.compileSchedules();
     const numberLists: Set<string>[] = [];
     for (let n = 0; n < a.counts.numberLists; n++) {
@@ -577,28 +577,6 @@ export class Router {
   }
 
   /** Words of an optional (1.1) section, checked here since the 1.0 decoder does not know them. */
-  private optionalSection(name: F.SectionName, width: number): Uint32Array | null {
-    const a = this.artefact;
-    const s = a.sections.find((x) => x.name === name);
-    if (!s) return null;
-    if (s.length !== s.count * width * 4) throw new Error(`artefact section ${name}: ${s.length} bytes do not hold ${s.count} records of ${width * 4} bytes`);
-    const words = new Uint32Array(a.bytes.buffer, a.bytes.byteOffset + s.offset, s.count * width);
-    const layout = name === 'network' ? F.NETWORK : F.ROUTE_DIAL;
-    const nStrings = a.stringOffsets.length - 1;
-    for (let r = 0; r < s.count; r++) {
-      layout.fields.forEach(([field, kind], f) => {
-        const w = words[r * width + f]!;
-        if (kind === 'str' && w >= nStrings) throw new Error(`artefact ${name}[${r}].${field}: string ${w} out of range`);
-        if (kind.startsWith('list:')) {
-          if (w >= a.lists.length || a.lists[w]! > a.lists.length - w - 1) throw new Error(`artefact ${name}[${r}].${field}: list out of range`);
-          if (kind === 'list:str') for (const x of a.list(w)) if (x >= nStrings) throw new Error(`artefact ${name}[${r}].${field}: string out of range`);
-        }
-      });
-    }
-    if (name === 'routeDial' && s.count !== a.counts.routes) throw new Error('artefact routeDial: one record per route expected');
-    return words;
-  }
-
   private compileSchedules(): { id: string; precedence: number; compiled: CompiledSchedule }[] {
     const a = this.artefact;
     const S = F.SCHEDULE;
