@@ -595,38 +595,31 @@ export class Artefact {
    * compiled prefix (see valueShape, valueSell), or −1. `matchDepth` holds the digits matched.
    * One 4-byte node read per digit below the jump table (plus its block of the value bitmap), no
    * allocation. Shaped for V8: digits are read only below the length (charCodeAt past the end is
-   * NaN, which would turn the arithmetic into doubles), and the deepest value so far is kept
-   * without a branch (whether a node holds a value is a coin toss for the branch predictor).
+   * NaN, which would turn the arithmetic into doubles), and the method stays under V8's inlining
+   * limit (460 bytes of bytecode; 429 now), so a caller's loop runs it inline. (Keeping the
+   * deepest value without a branch measured the same and did not fit.)
    */
   lookup(t: number, number: string): number {
     const nodes = this.tableWords;
     const marks = this.nodeValues;
     const first = this.tableFirst[t]!;
     const length = number.length;
-    let n: number;
-    let best: number;
-    let depth: number;
-    let i: number;
-    const jump = this.jump;
-    const d0 = length >= JUMP_DIGITS ? number.charCodeAt(0) - 48 : -1;
-    const d1 = length >= JUMP_DIGITS ? number.charCodeAt(1) - 48 : -1;
-    const d2 = length >= JUMP_DIGITS ? number.charCodeAt(2) - 48 : -1;
-    if ((d0 >>> 0) <= 9 && (d1 >>> 0) <= 9 && (d2 >>> 0) <= 9) {
-      // The top JUMP_DIGITS levels in one read.
-      const j = 3 * (JUMP_ENTRIES * t + 100 * d0 + 10 * d1 + d2);
-      n = jump[j]!;
-      best = jump[j + 1]!;
-      depth = jump[j + 2]!;
-      if (n < 0) {
-        this.matchDepth = depth;
-        return best < 0 ? -1 : this.rank(best);
+    let n = first;
+    let best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
+    let depth = 0;
+    let i = 0;
+    // 3 = JUMP_DIGITS, 1000 = JUMP_ENTRIES, written out: the module constants cost bytecode here.
+    if (length >= 3) {
+      const d0 = number.charCodeAt(0) - 48, d1 = number.charCodeAt(1) - 48, d2 = number.charCodeAt(2) - 48;
+      if ((d0 >>> 0) <= 9 && (d1 >>> 0) <= 9 && (d2 >>> 0) <= 9) {
+        // The top three levels in one read; n < 0: the walk ended in them.
+        const jump = this.jump;
+        const j = 3 * (1000 * t + 100 * d0 + 10 * d1 + d2);
+        n = jump[j]!;
+        best = jump[j + 1]!;
+        depth = jump[j + 2]!;
+        i = n < 0 ? length : 3;
       }
-      i = JUMP_DIGITS;
-    } else {
-      n = first;
-      best = (marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1 ? n : -1;
-      depth = 0;
-      i = 0;
     }
     for (; i < length; i++) {
       const d = number.charCodeAt(i) - 48;
@@ -635,10 +628,10 @@ export class Artefact {
       const bit = 1 << d;
       if ((w & bit) === 0) break;
       n = first + (w >>> 10 /* NODE_CHILD_SHIFT */) + DIGIT_RANK[w & (bit - 1)]!;
-      // All ones when node n holds a value, else zero: best and depth move to it only then.
-      const held = -((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1);
-      best ^= (best ^ n) & held;
-      depth ^= (depth ^ (i + 1)) & held;
+      if ((marks[2 * (n >>> 5) + 1]! >>> (n & 31)) & 1) {
+        best = n;
+        depth = i + 1;
+      }
     }
     this.matchDepth = depth;
     return best < 0 ? -1 : this.rank(best);
