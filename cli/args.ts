@@ -4,17 +4,21 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CommandArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
-/** Parsed arguments, or the exit code when there is nothing more to do (help shown, bad usage). */
+/**
+ * Parsed arguments, or the exit code when there is nothing more to do (help shown, bad usage:
+ * an unknown option, a missing value, more arguments than the command takes).
+ */
 export function parseCommandArgs(
   command: string,
   argv: string[],
   options: NonNullable<ParseArgsConfig['options']>,
   help: string,
   usageExit = 2,
+  maxPositionals = Infinity,
 ): CommandArgs | number {
   let parsed: CommandArgs;
   try {
@@ -26,6 +30,10 @@ export function parseCommandArgs(
   if (parsed.values.help) {
     process.stdout.write(help);
     return 0;
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    process.stderr.write(`dialplane ${command}: unexpected argument "${parsed.positionals[maxPositionals]}"\n\n${help}`);
+    return usageExit;
   }
   return parsed;
 }

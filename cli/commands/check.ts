@@ -1,18 +1,24 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { checkRepository } from '../../compiler/pipeline.js';
 import { formatDiagnostics, type OutputFormat } from '../format.js';
 
+const HELP = `usage: dialplane check [dir] [options]
+
+  dir                      the route repository (default: routes)
+  --format <f>             human, json or github (annotations) (default: human)
+  --strict                 warnings fail the check too
+  --max-diagnostics <n>    stop reporting after n diagnostics
+`;
+
 export async function runCheck(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', default: 'human' },
-      strict: { type: 'boolean', default: false },
-      'max-diagnostics': { type: 'string' },
-    },
-  });
+  const args = parseCommandArgs('check', argv, {
+    format: { type: 'string', default: 'human' },
+    strict: { type: 'boolean', default: false },
+    'max-diagnostics': { type: 'string' },
+  }, HELP, 2, 1);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const format = values.format as OutputFormat;
   if (!['human', 'json', 'github'].includes(format)) {
     process.stderr.write(`dialplane check: --format must be human, json or github\n`);

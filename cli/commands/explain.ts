@@ -2,7 +2,7 @@
 // call with its trace — who the customer is, which ingress route and why, the matched prefix and
 // price, why each candidate was kept or dropped, and the targets. CPS limits are not applied (one
 // call from a fresh engine would never meet them anyway).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { Router } from '../../runtime/router/router.js';
 import type { CallQuery } from '../../runtime/engine/decision.js';
 import { splitSource } from '../../compiler/testing/route-tests.js';
@@ -13,21 +13,14 @@ const USAGE = `usage: dialplane explain --artefact <file.dpa> --to <number> [--s
 `;
 
 export async function runExplain(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        artefact: { type: 'string' }, src: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' },
-        user: { type: 'string' }, 'call-id': { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane explain: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = parseCommandArgs('explain', argv, {
+    artefact: { type: 'string' }, src: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' },
+    user: { type: 'string' }, 'call-id': { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false },
+  }, USAGE, 2, 0);
+  if (typeof args === 'number') return args;
+  const { values } = args;
   if (!values.artefact || values.to === undefined || (values.src === undefined && values.user === undefined)) {
-    process.stderr.write(USAGE);
+    process.stderr.write(`dialplane explain: --artefact, --to and one of --src or --user are required\n\n${USAGE}`);
     return 2;
   }
   const query: CallQuery = { src: '', to: values.to as string, explain: true };

@@ -1,7 +1,7 @@
 // `dialplane inspect <file.dpa> [--json]`: header and section summary of an artefact, after the
 // same validation a runtime node does before serving it.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { ArtefactError, decodeArtefact, type Artefact } from '../../runtime/artefact/decode.js';
 import * as F from '../../runtime/artefact/format.js';
 
@@ -49,11 +49,19 @@ export function describeArtefact(a: Artefact) {
   };
 }
 
+const INSPECT_HELP = `usage: dialplane inspect <file.dpa> [--json]
+
+  Header, sections and tables of an artefact, after every check a runtime node makes.
+  --json                   the same as JSON
+`;
+
 export async function runInspect(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const args = parseCommandArgs('inspect', argv, { json: { type: 'boolean', default: false } }, INSPECT_HELP, 2, 1);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const file = positionals[0];
   if (!file) {
-    process.stderr.write('usage: dialplane inspect <file.dpa> [--json]\n');
+    process.stderr.write(`dialplane inspect: give the artefact to read\n\n${INSPECT_HELP}`);
     return 2;
   }
   const a = await loadArtefactFile(file, 'inspect');

@@ -3,7 +3,7 @@
 // dialplane.pub, which `minisign -V -p` and `dialplane verify --pub` both take.
 import { open, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { formatPublicKey, publicKeyBase64 } from '../../runtime/artefact/signature.js';
 import { formatSecretKey, generateSecretKey } from '../../compiler/sign/secret-key.js';
 
@@ -20,26 +20,14 @@ const HELP = `usage: dialplane keygen [-o <dir>] [options]
 `;
 
 export async function runKeygen(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string', short: 'o', default: '.' },
-        comment: { type: 'string' },
-        'password-file': { type: 'string' },
-        force: { type: 'boolean', short: 'f', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane keygen: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('keygen', argv, {
+    out: { type: 'string', short: 'o', default: '.' },
+    comment: { type: 'string' },
+    'password-file': { type: 'string' },
+    force: { type: 'boolean', short: 'f', default: false },
+  }, HELP, 2, 0);
+  if (typeof args === 'number') return args;
+  const { values } = args;
   const dir = values.out as string;
   const comment = values.comment as string | undefined;
   if (comment !== undefined && /[\r\n]/.test(comment)) {

@@ -1,26 +1,25 @@
 // `dialplane lookup --artefact <f> --customer <id> --number <digits> [--json]`: what the compiled
 // artefact holds for one call — the ingress route, matched prefix, destination, sell rate and the
 // candidates in their compiled order. Dynamic choices (weights, gateways, limits) are the runtime's.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { formatMoney } from '../../compiler/money.js';
 import { lookupCall } from '../../runtime/artefact/lookup.js';
 import { loadArtefactFile } from './inspect.js';
 
-const USAGE = 'usage: dialplane lookup --artefact <file.dpa> --customer <id> --number <digits> [--json]\n';
+const USAGE = `usage: dialplane lookup --artefact <file.dpa> --customer <id> --number <digits> [--json]
+
+  The compiled answer for one call: the ingress route, the matched prefix, destination, sell
+  rate and the candidates in order, as the artefact holds them.
+`;
 
 export async function runLookup(argv: string[]): Promise<number> {
-  let values: { artefact?: string; customer?: string; number?: string; json?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { artefact: { type: 'string' }, customer: { type: 'string' }, number: { type: 'string' }, json: { type: 'boolean', default: false } },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane lookup: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = parseCommandArgs('lookup', argv, {
+    artefact: { type: 'string' }, customer: { type: 'string' }, number: { type: 'string' }, json: { type: 'boolean', default: false },
+  }, USAGE, 2, 0);
+  if (typeof args === 'number') return args;
+  const values = args.values as { artefact?: string; customer?: string; number?: string; json?: boolean };
   if (!values.artefact || !values.customer || values.number === undefined) {
-    process.stderr.write(USAGE);
+    process.stderr.write(`dialplane lookup: --artefact, --customer and --number are required\n\n${USAGE}`);
     return 2;
   }
   const a = await loadArtefactFile(values.artefact, 'lookup');

@@ -4,7 +4,7 @@
 // SIGTERM / SIGINT: stop accepting, finish what is in flight, exit 0.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { parsePublicKey, type PublicKey } from '../../runtime/artefact/signature.js';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
@@ -36,6 +36,7 @@ const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
   --limits on|off        enforce CPS limits (default on; off for load tests)  (DIALPLANE_LIMITS)
   --log-level <level>    pino level (default info)                    (DIALPLANE_LOG_LEVEL)
   --hints                print ready-to-paste curl and sipp lines once serving
+  --shutdown-timeout-ms <n>  on SIGTERM, how long open requests may finish (default 10000)  (DIALPLANE_SHUTDOWN_TIMEOUT_MS)
 `;
 
 interface Address { host: string; port: number }
@@ -55,23 +56,16 @@ function env(name: string): string | undefined {
 }
 
 export async function runServe(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        artefact: { type: 'string' }, sip: { type: 'string' }, 'sip-tcp': { type: 'boolean' }, http: { type: 'string' },
-        admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
-        'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, 'public-key': { type: 'string' }, signature: { type: 'string' }, hints: { type: 'boolean' },
-        'shutdown-timeout-ms': { type: 'string' },
-        pull: { type: 'string' }, trust: { type: 'string', multiple: true }, 'state-dir': { type: 'string' }, poll: { type: 'string' },
-        'pull-timeout': { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane serve: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = parseCommandArgs('serve', argv, {
+    artefact: { type: 'string' }, sip: { type: 'string' }, 'sip-tcp': { type: 'boolean' }, http: { type: 'string' },
+    admin: { type: 'string' }, 'admin-token': { type: 'string' }, 'poll-ms': { type: 'string' },
+    'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, 'public-key': { type: 'string' }, signature: { type: 'string' }, hints: { type: 'boolean' },
+    'shutdown-timeout-ms': { type: 'string' },
+    pull: { type: 'string' }, trust: { type: 'string', multiple: true }, 'state-dir': { type: 'string' }, poll: { type: 'string' },
+    'pull-timeout': { type: 'string' },
+  }, USAGE, 2, 0);
+  if (typeof args === 'number') return args;
+  const { values } = args;
   const str = (k: string, e: string, d?: string) => (values[k] as string | undefined) ?? env(e) ?? d;
   const pullUrl = str('pull', 'DIALPLANE_PULL');
   let pull: PullSetup | undefined;

@@ -3,7 +3,7 @@
 // (unknown-key, bad-signature, legacy-signature, malformed-signature, bad-trusted-comment,
 // too-large, expired, rollback, mismatch) when refused; exit 2 for bad usage.
 import { open, readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import * as F from '../../runtime/artefact/format.js';
 import {
   SIGNATURE_FILE_MAX_BYTES, SignatureFormatError, isoSeconds, parsePublicKey, verifyArtefactSignature,
@@ -21,30 +21,16 @@ const HELP = `usage: dialplane verify <file.dpa> --pub <key> [--pub <key>…] [o
 `;
 
 export async function runVerify(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        pub: { type: 'string', short: 'p', multiple: true },
-        sig: { type: 'string', short: 'x' },
-        'min-serial': { type: 'string' },
-        'max-bytes': { type: 'string' },
-        now: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`dialplane verify: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs('verify', argv, {
+    pub: { type: 'string', short: 'p', multiple: true },
+    sig: { type: 'string', short: 'x' },
+    'min-serial': { type: 'string' },
+    'max-bytes': { type: 'string' },
+    now: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, HELP);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const file = positionals[0];
   const pubs = (values.pub as string[] | undefined) ?? [];
   if (!file || positionals.length > 1 || pubs.length === 0) {
