@@ -2,14 +2,17 @@
 // stdout with exit 0, and refuses an unknown option or a stray argument with its usage on stderr
 // and a usage exit code — never an "internal error" with a stack trace.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDemo, startServe, stopServe } from './support/serve.js';
 
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'dialplane.js');
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, out, err) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (error, out, err) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, out, err });
     });
   });
@@ -53,4 +56,31 @@ describe('dialplane <command> usage', () => {
       expect(r.err).toContain(`dialplane ${command}: unexpected argument "two"`);
     }
   }, 60_000);
+});
+
+describe('dialplane serve numeric options', () => {
+  const temp = mkdtempSync(path.join(tmpdir(), 'dp-cli-usage-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+  it.each([
+    [['--poll-ms', 'abc'], {}, '--poll-ms must be a whole number of at least 0 (got "abc")'],
+    [['--max-artefact-bytes', '0'], {}, '--max-artefact-bytes must be a whole number of at least 1 (got "0")'],
+    [['--shutdown-timeout-ms', '1.5'], {}, '--shutdown-timeout-ms must be a whole number of at least 0 (got "1.5")'],
+    [['--sip-transactions=-3'], {}, '--sip-transactions must be a whole number of at least 1 (got "-3")'],
+    [[], { DIALPLANE_SIP_TRANSACTION_BYTES: '12' }, '--sip-transaction-bytes must be a whole number of at least 65536 (got "12")'],
+  ] as [string[], Record<string, string>, string][])('refuses %j %j before serving anything', async (args, env, message) => {
+    const r = await run(['serve', '--artefact', path.join(temp, 'none.dpa'), ...args], env);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`dialplane serve: ${message}\n`);
+  }, 60_000);
+
+  it('serves with the SIP transaction memory sized by --sip-transactions and --sip-transaction-bytes', async () => {
+    const served = await startServe(buildDemo(temp, 3), ['--sip-transactions', '1000', '--sip-transaction-bytes', '1048576']);
+    try {
+      expect((await fetch(`${served.base}/readyz`)).status).toBe(200);
+      expect(served.sip).toBeGreaterThan(0);
+    } finally {
+      await stopServe(served);
+    }
+  }, 120_000);
 });

@@ -26,6 +26,8 @@ const USAGE = `usage: dialplane serve --artefact <file.dpa> [options]
   --pull-timeout <duration>  per-request time limit (default 30s)
   --sip <host:port|off>  SIP redirect server, UDP (default 127.0.0.1:5060)   (DIALPLANE_SIP)
   --sip-tcp              also listen on TCP                           (DIALPLANE_SIP_TCP=1)
+  --sip-transactions <n> answered INVITEs remembered for retransmissions (default 200000)  (DIALPLANE_SIP_TRANSACTIONS)
+  --sip-transaction-bytes <n>  memory for them, in bytes (default 134217728)  (DIALPLANE_SIP_TRANSACTION_BYTES)
   --http <host:port|off> HTTP/WebSocket API (default 127.0.0.1:8080)  (DIALPLANE_HTTP)
   --admin <host:port|off> admin API (default 127.0.0.1:8081; needs a token)  (DIALPLANE_ADMIN)
   --admin-token <t>      bearer token of the admin API               (DIALPLANE_ADMIN_TOKEN)
@@ -62,7 +64,7 @@ export async function runServe(argv: string[]): Promise<number> {
     'max-artefact-bytes': { type: 'string' }, 'log-level': { type: 'string' }, limits: { type: 'string' }, 'public-key': { type: 'string' }, signature: { type: 'string' }, hints: { type: 'boolean' },
     'shutdown-timeout-ms': { type: 'string' },
     pull: { type: 'string' }, trust: { type: 'string', multiple: true }, 'state-dir': { type: 'string' }, poll: { type: 'string' },
-    'pull-timeout': { type: 'string' },
+    'pull-timeout': { type: 'string' }, 'sip-transactions': { type: 'string' }, 'sip-transaction-bytes': { type: 'string' },
   }, USAGE, 2, 0);
   if (typeof args === 'number') return args;
   const { values } = args;
@@ -93,9 +95,25 @@ export async function runServe(argv: string[]): Promise<number> {
     return 2;
   }
   const token = str('admin-token', 'DIALPLANE_ADMIN_TOKEN');
-  const pollMs = Number(str('poll-ms', 'DIALPLANE_POLL_MS', '2000'));
-  const maxBytes = Number(str('max-artefact-bytes', 'DIALPLANE_MAX_ARTEFACT_BYTES', String(512 * 1024 * 1024)));
-  const shutdownMs = Number(str('shutdown-timeout-ms', 'DIALPLANE_SHUTDOWN_TIMEOUT_MS', '10000'));
+  // Whole numbers, each with its floor: a typo must not become NaN and quietly turn a guard off.
+  const whole = (name: string, envName: string, fallback: number, min: number): number => {
+    const text = str(name, envName);
+    if (text === undefined) return fallback;
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min} (got "${text}")`);
+    return n;
+  };
+  let pollMs: number, maxBytes: number, shutdownMs: number, transactionMax: number, transactionMaxBytes: number;
+  try {
+    pollMs = whole('poll-ms', 'DIALPLANE_POLL_MS', 2000, 0);
+    maxBytes = whole('max-artefact-bytes', 'DIALPLANE_MAX_ARTEFACT_BYTES', 512 * 1024 * 1024, 1);
+    shutdownMs = whole('shutdown-timeout-ms', 'DIALPLANE_SHUTDOWN_TIMEOUT_MS', 10_000, 0);
+    transactionMax = whole('sip-transactions', 'DIALPLANE_SIP_TRANSACTIONS', 200_000, 1);
+    transactionMaxBytes = whole('sip-transaction-bytes', 'DIALPLANE_SIP_TRANSACTION_BYTES', 128 * 1024 * 1024, 64 * 1024);
+  } catch (e) {
+    process.stderr.write(`dialplane serve: ${(e as Error).message}\n`);
+    return 2;
+  }
   const limits = str('limits', 'DIALPLANE_LIMITS', 'on');
   if (limits !== 'on' && limits !== 'off') {
     process.stderr.write('dialplane serve: --limits must be on or off\n');
@@ -150,7 +168,7 @@ export async function runServe(argv: string[]): Promise<number> {
     if (sipAddr) {
       sip = await SipServer.start({
         decide: sipDecide(holder, metrics, (e) => log.error({ err: String(e) }, 'decision failed')),
-        host: sipAddr.host, port: sipAddr.port, tcp,
+        host: sipAddr.host, port: sipAddr.port, tcp, transactionMax, transactionMaxBytes,
         onError: (e, where) => log.error({ err: String(e), where }, 'sip error'),
       });
       const s = sip.stats;
