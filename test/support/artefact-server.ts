@@ -1,9 +1,11 @@
-// A real HTTP artefact server for pull tests (node:http on loopback, see start()): serves
+// A real HTTP artefact server for pull tests (node:http on loopback, or node:https with the
+// certificate given to the constructor; see start()): serves
 // `/routing.dpa` and `/routing.dpa.minisig` with ETags and If-None-Match, and misbehaves on
 // demand — slow, 500s, garbage, truncated bodies, a lying Content-Length — while recording
 // every request (and when it came) so a test can assert that a body was never downloaded.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { readHeaderIdentity } from '../../runtime/artefact/signature.js';
@@ -34,8 +36,11 @@ export class ArtefactServer {
   private server: http.Server | undefined;
   port = 0;
 
+  /** `tls`: serve HTTPS with this key and certificate (PEM). */
+  constructor(private readonly tls?: { key: string; cert: string }) {}
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}/routing.dpa`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/routing.dpa`;
   }
 
   /** Publishes an artefact and its signature: the body first, then the signature, as a publisher should. */
@@ -66,7 +71,8 @@ export class ArtefactServer {
 
   private async listen(port: number): Promise<void> {
     const sockets = new Set<import('node:net').Socket>();
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const server: http.Server = this.tls ? https.createServer({ key: this.tls.key, cert: this.tls.cert }, handler) : http.createServer(handler);
     server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
     (server as http.Server & { sockets?: Set<import('node:net').Socket> }).sockets = sockets;
     await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', () => ok()); });
