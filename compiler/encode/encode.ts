@@ -778,19 +778,18 @@ class TrieBuilder {
 
   private grow(need: number): void {
     const size = Math.max(need, this.value.length * 2);
-    const children = new Uint16Array(size);
-    children.set(this.children.subarray(0, this.count));
-    this.children = children;
-    const value = new Int32Array(size);
-    value.set(this.value.subarray(0, this.count));
-    this.value = value;
-    const depth = new Uint8Array(size);
-    depth.set(this.depth.subarray(0, this.count));
-    this.depth = depth;
-    const digit = new Uint8Array(size);
-    digit.set(this.digit.subarray(0, this.count));
-    this.digit = digit;
+    this.children = grown(this.children, size, this.count);
+    this.value = grown(this.value, size, this.count);
+    this.depth = grown(this.depth, size, this.count);
+    this.digit = grown(this.digit, size, this.count);
   }
+}
+
+/** A typed array of `size` elements of `a`'s kind holding `a`'s first `used` elements. */
+function grown<T extends Uint8Array | Uint16Array | Int32Array>(a: T, size: number, used: number): T {
+  const b = new (a.constructor as new (length: number) => T)(size);
+  b.set(a.subarray(0, used));
+  return b;
 }
 
 /**

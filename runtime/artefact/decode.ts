@@ -497,7 +497,10 @@ export class Artefact {
   private validateTableTrie(t: number, first: number, count: number, expectFirst: number): number {
     this.checkRun(`tables[${t}]`, first, count, expectFirst, this.counts.nodes);
     const end = first + count;
-    if (trieFaults(this.tableWords, first, end, 1) !== 0) this.findBadNode(`tables[${t}]`, this.tableWords, first, end, 1);
+    if (trieFaults(this.tableWords, first, end) !== 0) {
+      this.reportBadNode(`tables[${t}]`, this.tableWords, first, end, F.TABLE_NODE_WORDS);
+      throw new Error('internal: trieFaults found a fault reportBadNode did not');
+    }
     return end;
   }
 
@@ -507,17 +510,18 @@ export class Artefact {
     const nodes = this.viewWords;
     const end = first + count;
     if (viewFaults(nodes, first, end, this.counts.rates) !== 0) {
-      if (trieFaults(nodes, first, end, 2) !== 0) this.findBadNode(`views[${v}]`, nodes, first, end, 2);
+      this.reportBadNode(`views[${v}]`, nodes, first, end, F.VIEW_NODE_WORDS);
       for (let n = first; n < end; n++) {
         const rate = nodes[2 * n + 1]!;
         if ((rate >>> 0) >= this.counts.rates && rate !== -1) fail('bad-trie', `views[${v}]: node ${n - first} names rate ${rate >>> 0}, which does not exist`);
       }
+      throw new Error('internal: viewFaults found a fault nothing reported');
     }
     return end;
   }
 
-  /** trieFaults found a fault in nodes [first, end): the first faulty node, in words. */
-  private findBadNode(owner: string, words: Int32Array, first: number, end: number, width: number): never {
+  /** Throws for the first node of [first, end) whose children are wrong, if there is one. */
+  private reportBadNode(owner: string, words: Int32Array, first: number, end: number, width: number): void {
     for (let n = first; n < end; n++) {
       const w = words[n * width]!;
       if (w === 0) continue;
@@ -525,7 +529,6 @@ export class Artefact {
       const child = first + (w >>> F.NODE_CHILD_SHIFT);
       if (digits === 0 || child <= n || child + DIGIT_RANK[digits]! > end) this.badChildren(owner, w, n, first);
     }
-    throw new Error('internal: trieFaults and findBadNode disagree');
   }
 
   private badChildren(owner: string, w: number, n: number, first: number): never {
@@ -754,24 +757,22 @@ function hex(b: Uint8Array): string {
 }
 
 /**
- * Non-zero when a node of [first, end) (nodes of `width` words, the structure in word 0) has
- * children that are not later nodes of the run, or a child offset without children. Without a
- * branch per node (leaves and inner nodes alternate unpredictably): each test is a sign bit,
- * ORed into one word; the caller looks for the node only when it is not zero. Child offsets
- * are below 2^22 and node indexes below 2^31, so no difference below overflows.
+ * The sign bit set when node n of the run [first, end), structure word w, has children that are
+ * not later nodes of the run, or a child offset without children: w ≠ 0 and its digits are none,
+ * its first child is not after it, or its last child is past the run. Each test is a sign bit, so
+ * the callers' loops need no branch per node (leaves and inner nodes alternate unpredictably).
+ * Child offsets are below 2^22 and node indexes below 2^31, so no difference here overflows.
  */
-function trieFaults(words: Int32Array, first: number, end: number, width: number): number {
+function childFault(w: number, n: number, first: number, end: number): number {
+  const digits = w & 0x3ff /* NODE_DIGITS */;
+  const child = first + (w >>> 10 /* NODE_CHILD_SHIFT */);
+  return (w | -w) & ((digits - 1) | ((n - child) ^ -1) | (end - child - DIGIT_RANK[digits]!));
+}
+
+/** Non-zero when a table node of [first, end) has a childFault; the caller then looks for it. */
+function trieFaults(words: Int32Array, first: number, end: number): number {
   let faults = 0;
-  for (let n = first, at = first * width; n < end; n++, at += width) {
-    const w = words[at]!;
-    const digits = w & 0x3ff /* NODE_DIGITS */;
-    const child = first + (w >>> 10 /* NODE_CHILD_SHIFT */);
-    // Sign bit set when: the node has children or an offset (w ≠ 0) and its digits are none,
-    // its first child is not after it, or its last child is past the run.
-    const inner = w | -w;
-    const bad = (digits - 1) | (n - child) ^ -1 | (end - child - DIGIT_RANK[digits]!);
-    faults |= inner & bad;
-  }
+  for (let n = first; n < end; n++) faults |= childFault(words[n]!, n, first, end);
   return faults >>> 31;
 }
 
@@ -783,12 +784,8 @@ function trieFaults(words: Int32Array, first: number, end: number, width: number
 function viewFaults(words: Int32Array, first: number, end: number, rateEnd: number): number {
   let faults = 0;
   for (let n = first, at = 2 * first; n < end; n++, at += 2) {
-    const w = words[at]!;
     const rate = words[at + 1]!;
-    const digits = w & 0x3ff /* NODE_DIGITS */;
-    const child = first + (w >>> 10 /* NODE_CHILD_SHIFT */);
-    const bad = (digits - 1) | (n - child) ^ -1 | (end - child - DIGIT_RANK[digits]!);
-    faults |= ((w | -w) & bad) | (rateEnd - 1 - rate) | (rate + 1);
+    faults |= childFault(words[at]!, n, first, end) | (rateEnd - 1 - rate) | (rate + 1);
   }
   return faults >>> 31;
 }

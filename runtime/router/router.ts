@@ -576,7 +576,6 @@ export class Router {
     return p.program;
   }
 
-  /** Words of an optional (1.1) section, checked here since the 1.0 decoder does not know them. */
   private compileSchedules(): { id: string; precedence: number; compiled: CompiledSchedule }[] {
     const a = this.artefact;
     const S = F.SCHEDULE;

@@ -11,20 +11,12 @@ import { formatPublicKey } from '../../runtime/artefact/signature.js';
 import { generateSecretKey } from '../../compiler/sign/secret-key.js';
 import { ArtefactServer, sign } from '../support/artefact-server.js';
 import { BIN, ROOT, buildDemo, servingPorts } from '../support/serve.js';
+import { until } from '../support/until.js';
 
 interface Node { proc: ChildProcess; log: () => string; exited: Promise<number | null>; base?: string }
 
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
-    await sleep(50);
-  }
-}
+/** Start-up and the first pull take seconds on a loaded machine: waits end well above that. */
+const WAIT_MS = 60_000;
 
 describe('serve --pull over HTTPS', () => {
   let dir = '';
@@ -50,7 +42,7 @@ describe('serve --pull over HTTPS', () => {
     const port = await until('the node listening', async () => {
       if (n.proc.exitCode !== null) throw new Error(`node exited ${n.proc.exitCode}: ${n.log()}`);
       return servingPorts(n.log())?.http;
-    }, (p) => p !== undefined);
+    }, (p) => p !== undefined, WAIT_MS);
     return (n.base = `http://127.0.0.1:${port}`);
   }
 
@@ -92,7 +84,7 @@ describe('serve --pull over HTTPS', () => {
       } catch {
         return null;
       }
-    }, (s) => s === 4242);
+    }, (s) => s === 4242, WAIT_MS);
     expect(serial).toBe(4242);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect(server.requests.filter((r) => r.query === 'node=trusting' && r.path === '/routing.dpa').length).toBeGreaterThanOrEqual(1);
@@ -101,7 +93,7 @@ describe('serve --pull over HTTPS', () => {
   it('downloads nothing from a server whose certificate it does not trust, and is not ready', async () => {
     const node = startNode('wary', {});
     const base = await listening(node);
-    await until('the refusal in the log', async () => node.log(), (log) => /certificate/i.test(log));
+    await until('the refusal in the log', async () => node.log(), (log) => /certificate/i.test(log), WAIT_MS);
     expect((await fetch(`${base}/readyz`)).status).not.toBe(200);
     expect(node.log()).toMatch(/pull failed; the last good artefact keeps serving/);
     // The handshake failed: not one HTTP request of this node reached the server.

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecretKey, type SecretKey } from '../../compiler/sign/secret-key.js';
 import { ArtefactServer, sign, tamper, withSerial } from '../support/artefact-server.js';
 import { BIN, ROOT, servingPorts } from '../support/serve.js';
+import { until } from '../support/until.js';
 
 interface Node { tag: string; url: string; proc: ChildProcess; base: string; stateDir: string; log: () => string; exited: Promise<number | null> }
 
@@ -50,15 +51,6 @@ async function refusals(n: Node, reason: string): Promise<number> {
   return Number(new RegExp(`^dialplane_pull_refusals_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
-    await sleep(25);
-  }
-}
 
 // One story in order (serials only go up, the server goes down, nodes restart): shuffle: false
 // keeps that order even under --sequence.shuffle.
